@@ -1,0 +1,3 @@
+"""Rules of the ecs area (see ../shared/policy-catalog.md)."""
+
+POLICIES: list = []

@@ -1,0 +1,3 @@
+"""Rules of the iam area (see ../shared/policy-catalog.md)."""
+
+POLICIES: list = []

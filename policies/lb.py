@@ -1,0 +1,3 @@
+"""Rules of the lb area (see ../shared/policy-catalog.md)."""
+
+POLICIES: list = []

@@ -1,0 +1,280 @@
+"""What every rule needs: plain property values, the unknown marker, findings, policy builders.
+
+Rules never touch pulumi-policy's unknown-checking proxies directly: reading an unknown
+through them raises and aborts the whole rule, while the catalog asks that an unknown
+value make only the checks that need it inconclusive. `plain()` turns the proxies into
+ordinary dicts and lists in which every unknown is the `UNKNOWN` marker.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError, _is_unknown
+from pulumi_policy.secret import Secret
+
+INCONCLUSIVE_PREFIX = "Cannot be verified until update:"
+
+
+class _Unknown:
+    """A value the engine cannot know during preview."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+    def __bool__(self) -> bool:
+        raise TypeError("an unknown value has no truth value; test it with is_unknown() first")
+
+
+UNKNOWN = _Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+def plain(value: Any) -> Any:
+    """Copy a (possibly proxied) property value into dicts and lists, unknowns as UNKNOWN."""
+    if _is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, Secret):
+        return plain(value.value)
+    if isinstance(value, str | bytes):
+        return value
+    if isinstance(value, Mapping):
+        target = _proxy_target(value)
+        return {str(key): plain(target[key]) for key in target}
+    if isinstance(value, Sequence):
+        target = _proxy_target(value)
+        return [plain(item) for item in target]
+    return value
+
+
+def _proxy_target(value: Any) -> Any:
+    # The SDK's proxies expose the wrapped container under "__target" and raise on
+    # unknown items; reading the target avoids the raise.
+    try:
+        return value["__target"]
+    except (KeyError, IndexError, TypeError):
+        return value
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A JSON string property that does not parse; `error` says why."""
+
+    error: str
+
+
+def parse_json(value: Any) -> Any:
+    """A JSON document held in a string property: parsed, UNKNOWN, Malformed or None.
+
+    Values already structured (some programs pass policy documents as objects) are
+    returned as they are.
+    """
+    if value is None or is_unknown(value):
+        return value
+    if isinstance(value, dict | list):
+        return value
+    if not isinstance(value, str):
+        return Malformed(f"expected a JSON string, got {type(value).__name__}")
+    if _is_unknown(value):
+        return UNKNOWN
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        return Malformed(str(error))
+
+
+def get_path(value: Any, *path: str | int) -> Any:
+    """Walk dicts and lists; None when a step is missing or of the wrong kind, UNKNOWN when unknown."""
+    for step in path:
+        if is_unknown(value):
+            return UNKNOWN
+        if isinstance(step, int):
+            if not isinstance(value, list) or not -len(value) <= step < len(value):
+                return None
+            value = value[step]
+        else:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(step)
+    return value
+
+
+@dataclass
+class Resource:
+    """A resource as rules see it: plain props and the graph edges as URNs."""
+
+    type: str
+    name: str
+    urn: str
+    props: dict[str, Any]
+    parent: str | None = None
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    provider_props: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, *path: str | int) -> Any:
+        return get_path(self.props, *path)
+
+    @property
+    def label(self) -> str:
+        """How messages name a resource: its logical name and short type."""
+        return f"{self.type.rsplit(':', 1)[-1]} '{self.name}'"
+
+
+def resource_from_policy_resource(policy_resource: Any) -> Resource:
+    """Build a Resource from a pulumi-policy PolicyResource (stack validation)."""
+    parent = getattr(policy_resource, "parent", None)
+    provider = getattr(policy_resource, "provider", None)
+    return Resource(
+        type=policy_resource.resource_type,
+        name=policy_resource.name,
+        urn=policy_resource.urn,
+        props=plain(policy_resource.props) or {},
+        parent=parent.urn if parent is not None else None,
+        dependencies=[dep.urn for dep in (policy_resource.dependencies or [])],
+        property_dependencies={
+            key: [dep.urn for dep in deps]
+            for key, deps in (policy_resource.property_dependencies or {}).items()
+        },
+        provider_props=plain(provider.props) if provider is not None and provider.props else {},
+    )
+
+
+def resource_from_args(args: ResourceValidationArgs) -> Resource:
+    """Build a Resource from resource-validation args (no graph edges are sent there)."""
+    provider = args.provider
+    return Resource(
+        type=args.resource_type,
+        name=args.name,
+        urn=args.urn,
+        props=plain(args.props) or {},
+        provider_props=plain(provider.props) if provider is not None and provider.props else {},
+    )
+
+
+class Inconclusive(UnknownValueError):
+    """Raised once at the end of a rule: the SDK reports it as an advisory diagnostic.
+
+    pulumi-policy turns an UnknownValueError into an ADVISORY "can't run policy ... during
+    preview" diagnostic whatever the rule's enforcement level, and keeps the violations
+    already reported. That is exactly "inconclusive, never a pass, never a block".
+    """
+
+    def __init__(self, message: str):
+        Exception.__init__(self, message)
+        self.unknown_type_sentinel = ""
+        self.props = []
+        self.message = message
+
+
+class Findings:
+    """Collects a rule's verdicts: violations are reported at once, inconclusive items at the end."""
+
+    def __init__(self, report_violation: ReportViolation):
+        self._report = report_violation
+        self.violations: list[tuple[str, str | None]] = []
+        self.inconclusive_items: list[str] = []
+
+    def violation(self, message: str, urn: str | None = None) -> None:
+        self.violations.append((message, urn))
+        self._report(message, urn)
+
+    def inconclusive(self, what: str) -> None:
+        """`what` names the resource and the value that could not be known, and why."""
+        if what not in self.inconclusive_items:
+            self.inconclusive_items.append(what)
+
+    def finish(self) -> None:
+        if self.inconclusive_items:
+            raise Inconclusive(f"{INCONCLUSIVE_PREFIX} " + "; ".join(self.inconclusive_items))
+
+
+def with_defaults(schema: Mapping[str, Mapping[str, Any]] | None, config: Mapping[str, Any] | None) -> dict:
+    """The rule's config with schema defaults filled in, as the engine does before Configure."""
+    merged = {key: spec["default"] for key, spec in (schema or {}).items() if "default" in spec}
+    merged.update(plain(config) if config else {})
+    return merged
+
+
+StackValidator = Callable[[Any, Findings, dict], None]
+ResourceValidator = Callable[[Resource, Findings, dict], None]
+
+
+def stack_policy(
+    *,
+    name: str,
+    description: str,
+    validate: StackValidator,
+    severity: Severity,
+    remediation_steps: str,
+    url: str,
+    config_schema: Mapping[str, Mapping[str, Any]] | None = None,
+) -> StackValidationPolicy:
+    """A stack rule; `validate(stack_index, findings, config)` sees every resource of the stack."""
+    from stack_index import StackIndex  # stack_index imports this module
+
+    def run(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        findings = Findings(report_violation)
+        index = StackIndex([resource_from_policy_resource(r) for r in args.resources])
+        validate(index, findings, with_defaults(config_schema, args.get_config()))
+        findings.finish()
+
+    return StackValidationPolicy(
+        name=name,
+        description=description,
+        validate=run,
+        severity=severity,
+        remediation_steps=remediation_steps,
+        url=url,
+        config_schema=PolicyConfigSchema(properties=dict(config_schema)) if config_schema else None,
+    )
+
+
+def resource_policy(
+    *,
+    name: str,
+    description: str,
+    validate: ResourceValidator,
+    severity: Severity,
+    remediation_steps: str,
+    url: str,
+    config_schema: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ResourceValidationPolicy:
+    """A resource rule; `validate(resource, findings, config)` sees one resource at a time."""
+
+    def run(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        findings = Findings(report_violation)
+        validate(resource_from_args(args), findings, with_defaults(config_schema, args.get_config()))
+        findings.finish()
+
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=run,
+        severity=severity,
+        remediation_steps=remediation_steps,
+        url=url,
+        config_schema=PolicyConfigSchema(properties=dict(config_schema)) if config_schema else None,
+    )
