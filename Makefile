@@ -1,0 +1,48 @@
+# The commands a newcomer and CI run. Each target installs what it needs first, once:
+# a stamp file per virtualenv is rebuilt only when one of its requirements files changes.
+
+PYTHON ?= python3
+VENV := .venv
+PACK_VENV := policies/.venv
+VENV_STAMP := $(VENV)/.berth-requirements.stamp
+PACK_STAMP := $(PACK_VENV)/.berth-requirements.stamp
+PROJECT_SCHEMA := ../shared/schemas/pulumi-project.schema.json
+STACK ?= dev
+
+.PHONY: preview test lint bench docs venv clean-venv
+
+preview: venv
+	$(VENV)/bin/python -m preflight . --stack $(STACK) --format text
+
+test: venv
+	$(VENV)/bin/pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/check-jsonschema --schemafile $(PROJECT_SCHEMA) Pulumi.yaml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+bench: venv
+	@set -e; scripts=$$(find bench -maxdepth 1 -type f -name '*.py' | sort); \
+	if [ -z "$$scripts" ]; then echo "bench/ has no scripts yet"; fi; \
+	for script in $$scripts; do echo "== $$script"; $(VENV)/bin/python $$script; done
+
+docs: venv
+	$(VENV)/bin/python scripts/policy_table.py --write
+
+# The program's and test tools' environment, and the pack's own one (the Pulumi engine
+# runs the pack from policies/.venv, as policies/PulumiPolicy.yaml declares).
+venv: $(VENV_STAMP) $(PACK_STAMP)
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(PACK_STAMP): policies/requirements.txt
+	test -x $(PACK_VENV)/bin/python || $(PYTHON) -m venv $(PACK_VENV)
+	$(PACK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policies/requirements.txt
+	touch $@
+
+clean-venv:
+	rm -rf $(VENV) $(PACK_VENV)

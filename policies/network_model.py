@@ -1,0 +1,682 @@
+"""The network an ECS task starts in, as the reachability rules read it.
+
+Every object here comes from one of two places: a resource in the stack (identified by
+its URN, found by value or, while its ID is unknown in a preview, through the graph), or
+a resource outside the stack identified by its ID and described with read-only EC2 calls.
+Both become the same small records, keyed by URN or ID, so the verdict code does not
+care where a subnet or security group came from.
+
+Nothing here decides "reachable". It answers questions (which route table, which
+endpoints, does this group let 443 out) with True, False or `Unsure(items)`, where the
+items name what could not be known and why.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_types import (
+    EC2_DEFAULT_ROUTE_TABLE,
+    EC2_DEFAULT_SECURITY_GROUP,
+    EC2_DEFAULT_SUBNET,
+    EC2_DEFAULT_VPC,
+    EC2_INTERNET_GATEWAY,
+    EC2_MAIN_ROUTE_TABLE_ASSOCIATION,
+    EC2_NAT_GATEWAY,
+    EC2_ROUTE,
+    EC2_ROUTE_TABLE,
+    EC2_ROUTE_TABLE_ASSOCIATION,
+    EC2_SECURITY_GROUP,
+    EC2_SECURITY_GROUP_RULE,
+    EC2_SUBNET,
+    EC2_VPC,
+    EC2_VPC_ENDPOINT,
+    EC2_VPC_ENDPOINT_ROUTE_TABLE_ASSOCIATION,
+    EC2_VPC_ENDPOINT_SUBNET_ASSOCIATION,
+    VPC_SECURITY_GROUP_EGRESS_RULE,
+    VPC_SECURITY_GROUP_INGRESS_RULE,
+)
+from live_aws import LiveAws
+from rule_kit import Resource, is_unknown
+from stack_index import Ref, StackIndex
+
+VPCS = (EC2_VPC, EC2_DEFAULT_VPC)
+SUBNETS = (EC2_SUBNET, EC2_DEFAULT_SUBNET)
+ROUTE_TABLES = (EC2_ROUTE_TABLE, EC2_DEFAULT_ROUTE_TABLE)
+SECURITY_GROUPS = (EC2_SECURITY_GROUP, EC2_DEFAULT_SECURITY_GROUP)
+SG_RULES = (EC2_SECURITY_GROUP_RULE, VPC_SECURITY_GROUP_INGRESS_RULE, VPC_SECURITY_GROUP_EGRESS_RULE)
+
+ANYWHERE = "0.0.0.0/0"
+HTTPS = 443
+
+
+# --- three-valued answers -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unsure:
+    """An answer that needs a value nobody can know yet; `items` say which and why."""
+
+    items: tuple[str, ...]
+
+    @staticmethod
+    def of(*items: str) -> Unsure:
+        return Unsure(tuple(items))
+
+
+Tri = bool | Unsure
+
+
+def any_of(answers: Iterable[Tri]) -> Tri:
+    unsure: list[str] = []
+    for answer in answers:
+        if answer is True:
+            return True
+        if isinstance(answer, Unsure):
+            unsure.extend(item for item in answer.items if item not in unsure)
+    return Unsure(tuple(unsure)) if unsure else False
+
+
+def all_of(answers: Iterable[Tri]) -> Tri:
+    unsure: list[str] = []
+    for answer in answers:
+        if answer is False:
+            return False
+        if isinstance(answer, Unsure):
+            unsure.extend(item for item in answer.items if item not in unsure)
+    return Unsure(tuple(unsure)) if unsure else True
+
+
+# --- records ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SgRule:
+    """One security-group rule. `peers` are group keys or Unsure; `cidrs` may hold unknowns."""
+
+    protocol: Any
+    from_port: Any
+    to_port: Any
+    cidrs: tuple = ()
+    peers: tuple = ()
+    prefix_lists: tuple = ()
+
+
+@dataclass
+class SecurityGroup:
+    key: str
+    label: str
+    ingress: list[SgRule] = field(default_factory=list)
+    egress: list[SgRule] = field(default_factory=list)
+    unsure: tuple[str, ...] = ()
+
+
+@dataclass
+class Subnet:
+    key: str
+    label: str
+    vpc: str | Unsure
+    zone: Any
+    cidr: Any
+    resource: Resource | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route; `target` is igw, nat, vpce, local or other, or Unsure."""
+
+    destination: Any
+    target: str | Unsure
+    target_value: Any = None
+    nat: NatGateway | Unsure | None = None
+
+
+@dataclass
+class RouteTable:
+    key: str
+    label: str
+    routes: list[Route]
+    implicit: bool = False
+
+
+@dataclass
+class NatGateway:
+    key: str
+    label: str
+    connectivity: Any
+    state: Any
+    subnet: Subnet | Unsure | None
+
+
+@dataclass
+class Endpoint:
+    key: str
+    label: str
+    service_name: Any
+    endpoint_type: Any
+    private_dns: Any
+    state: Any
+    subnets: list[Subnet | Unsure]
+    security_groups: list[str | Unsure]
+    route_tables: list[str | Unsure]
+
+
+@dataclass
+class Vpc:
+    key: str
+    label: str
+    resource: Resource | None
+    dns_hostnames: Any = True
+    dns_support: Any = True
+
+
+def outside(kind: str, value: str) -> str:
+    return f"{kind} {value} (outside the stack)"
+
+
+def _known_str(value: Any) -> bool:
+    return isinstance(value, str) and not is_unknown(value)
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# --- the model --------------------------------------------------------------------------
+
+
+class Network:
+    """Answers network questions about one stack, looking outside it through `live`."""
+
+    def __init__(self, index: StackIndex, live: LiveAws):
+        self.index = index
+        self.live = live
+        self._subnets: dict[str, Subnet | Unsure] = {}
+        self._route_tables: dict[str, RouteTable | Unsure] = {}
+        self._groups: dict[str, SecurityGroup | Unsure] = {}
+        self._endpoints: dict[str, tuple[list[Endpoint], tuple[str, ...]]] = {}
+
+    # identity ---------------------------------------------------------------------------
+
+    def key_of(self, ref: Ref, kind: str, owner: Resource, prop: str) -> str | Unsure:
+        """URN for a resource in the stack, the ID for one outside it, Unsure otherwise."""
+        if ref.resource is not None:
+            return ref.resource.urn
+        if _known_str(ref.value):
+            return ref.value
+        return Unsure.of(f"{owner.label} {prop} ({kind}: an unknown value that no resource in the stack supplies)")
+
+    def id_key(self, value: Any, types: Any) -> str | None:
+        """The key of a known ID: the URN of the stack resource that has it, else the ID."""
+        if not _known_str(value):
+            return None
+        matches = self.index.match(value, types)
+        return matches[0].urn if matches else value
+
+    def keys(self, owner: Resource, prop: str, value: Any, types: Any, kind: str) -> list[str | Unsure]:
+        if is_unknown(value) and not self.index.dependencies_of_type(owner, prop, types):
+            return [Unsure.of(f"{owner.label} {prop} (unknown {kind}s)")]
+        return [self.key_of(ref, kind, owner, prop) for ref in self.index.refs(owner, prop, value, types)]
+
+    def _lookup(self, what: str, operation: str, **params: Any) -> dict | Unsure:
+        answer = self.live.call("ec2", operation, **params)
+        if not answer.ok:
+            return Unsure.of(f"{what}: {answer.reason}")
+        return answer.data
+
+    # VPCs -------------------------------------------------------------------------------
+
+    def vpc(self, key: str) -> Vpc:
+        resource = self.index.get(key)
+        if resource is None:
+            return Vpc(key, outside("VPC", key), None)
+        if resource.type == EC2_VPC:
+            # A new VPC has DNS support on and DNS host names off unless the program says so.
+            hostnames = resource.get("enableDnsHostnames")
+            support = resource.get("enableDnsSupport")
+            return Vpc(key, resource.label, resource,
+                       False if hostnames is None else hostnames, True if support is None else support)
+        return Vpc(key, resource.label, resource)
+
+    # subnets ----------------------------------------------------------------------------
+
+    def subnet(self, key: str | Unsure) -> Subnet | Unsure:
+        if isinstance(key, Unsure):
+            return key
+        if key not in self._subnets:
+            resource = self.index.get(key)
+            self._subnets[key] = self._subnet_in_stack(resource) if resource else self._subnet_outside(key)
+        return self._subnets[key]
+
+    def _subnet_in_stack(self, resource: Resource) -> Subnet:
+        vpc_keys = self.keys(resource, "vpcId", resource.get("vpcId"), VPCS, "VPC")
+        vpc: str | Unsure = vpc_keys[0] if vpc_keys else Unsure.of(f"{resource.label} vpcId (missing)")
+        if resource.type == EC2_DEFAULT_SUBNET and resource.get("vpcId") is None:
+            vpc = Unsure.of(f"{resource.label} vpcId (the default VPC, known after update)")
+        zone = resource.get("availabilityZone")
+        if zone is None:
+            zone = resource.get("availabilityZoneId")
+        return Subnet(resource.urn, resource.label, vpc, zone, resource.get("cidrBlock"), resource)
+
+    def _subnet_outside(self, subnet_id: str) -> Subnet | Unsure:
+        what = outside("subnet", subnet_id)
+        data = self._lookup(what, "describe_subnets", SubnetIds=[subnet_id])
+        if isinstance(data, Unsure):
+            return data
+        found = data.get("Subnets") or []
+        if not found:
+            return Unsure.of(f"{what}: not found")
+        item = found[0]
+        vpc = self.id_key(item.get("VpcId"), VPCS) or Unsure.of(f"{what}: no VPC in the answer")
+        return Subnet(subnet_id, what, vpc, item.get("AvailabilityZone"), item.get("CidrBlock"))
+
+    # route tables -----------------------------------------------------------------------
+
+    def route_table_of(self, subnet: Subnet) -> RouteTable | Unsure:
+        """The table the subnet uses: its explicit association, else its VPC's main table."""
+        associations = [
+            a for a in self.index.of_type(EC2_ROUTE_TABLE_ASSOCIATION) if self._refers_to(a, "subnetId", subnet, SUBNETS)
+        ]
+        if associations:
+            association = associations[0]
+            keys = self.keys(association, "routeTableId", association.get("routeTableId"), ROUTE_TABLES, "route table")
+            return self.route_table(keys[0] if keys else Unsure.of(f"{association.label} routeTableId (missing)"))
+        if subnet.resource is None:
+            what = f"the route table of {subnet.label}"
+            data = self._lookup(what, "describe_route_tables",
+                                Filters=[{"Name": "association.subnet-id", "Values": [subnet.key]}])
+            if isinstance(data, Unsure):
+                return data
+            tables = data.get("RouteTables") or []
+            if tables:
+                return self._route_table_from_answer(tables[0])
+        if isinstance(subnet.vpc, Unsure):
+            return subnet.vpc
+        return self.main_route_table(subnet.vpc)
+
+    def _refers_to(self, owner: Resource, prop: str, target: Subnet, types: Any) -> bool:
+        value = owner.get(prop)
+        if target.resource is not None:
+            return any(ref.resource is target.resource for ref in self.index.refs(owner, prop, value, types))
+        return value == target.key
+
+    def main_route_table(self, vpc_key: str) -> RouteTable | Unsure:
+        vpc = self.vpc(vpc_key)
+        for main in self.index.of_type(EC2_MAIN_ROUTE_TABLE_ASSOCIATION):
+            if self._vpc_matches(main, vpc):
+                keys = self.keys(main, "routeTableId", main.get("routeTableId"), ROUTE_TABLES, "route table")
+                return self.route_table(keys[0] if keys else Unsure.of(f"{main.label} routeTableId (missing)"))
+        for default in self.index.of_type(EC2_DEFAULT_ROUTE_TABLE):
+            if self._default_table_of(default, vpc):
+                return self.route_table(default.urn)
+        if vpc.resource is not None and vpc.resource.type == EC2_VPC:
+            # A VPC created here starts with a main table holding only the local route.
+            return RouteTable(f"{vpc.key}#main", f"the main route table of {vpc.label}", [], implicit=True)
+        vpc_id = vpc.key if vpc.resource is None else vpc.resource.get("id")
+        if not _known_str(vpc_id):
+            return Unsure.of(f"the main route table of {vpc.label} (its ID is known after update)")
+        what = f"the main route table of {outside('VPC', vpc_id)}"
+        data = self._lookup(what, "describe_route_tables", Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "association.main", "Values": ["true"]}])
+        if isinstance(data, Unsure):
+            return data
+        tables = data.get("RouteTables") or []
+        if not tables:
+            return Unsure.of(f"{what}: not found")
+        return self._route_table_from_answer(tables[0])
+
+    def _vpc_matches(self, owner: Resource, vpc: Vpc) -> bool:
+        value = owner.get("vpcId")
+        if vpc.resource is not None:
+            return any(ref.resource is vpc.resource for ref in self.index.refs(owner, "vpcId", value, VPCS))
+        return value == vpc.key
+
+    def _default_table_of(self, default: Resource, vpc: Vpc) -> bool:
+        if vpc.resource is not None:
+            if vpc.resource.urn in default.property_dependencies.get("defaultRouteTableId", []):
+                return True
+            value = default.get("defaultRouteTableId")
+            return _known_str(value) and value in (
+                vpc.resource.get("defaultRouteTableId"), vpc.resource.get("mainRouteTableId"))
+        return default.get("vpcId") == vpc.key
+
+    def route_table(self, key: str | Unsure) -> RouteTable | Unsure:
+        if isinstance(key, Unsure):
+            return key
+        if key not in self._route_tables:
+            resource = self.index.get(key)
+            if resource is not None:
+                self._route_tables[key] = self._route_table_in_stack(resource)
+            else:
+                what = outside("route table", key)
+                data = self._lookup(what, "describe_route_tables", RouteTableIds=[key])
+                if isinstance(data, Unsure):
+                    self._route_tables[key] = data
+                elif not data.get("RouteTables"):
+                    self._route_tables[key] = Unsure.of(f"{what}: not found")
+                else:
+                    self._route_tables[key] = self._route_table_from_answer(data["RouteTables"][0])
+        return self._route_tables[key]
+
+    def _route_table_in_stack(self, resource: Resource) -> RouteTable:
+        routes: list[Route] = []
+        inline = resource.get("routes")
+        if is_unknown(inline):
+            routes.append(Route(None, Unsure.of(f"{resource.label} routes (unknown)")))
+        for item in _as_list(inline):
+            if isinstance(item, dict):
+                routes.append(self._route_in_stack(resource, "routes", item, item.get("cidrBlock")))
+            elif is_unknown(item):
+                routes.append(Route(None, Unsure.of(f"{resource.label} routes (an unknown route)")))
+        routes.extend(self._separate_routes(lambda route: any(
+            ref.resource is resource for ref in self.index.refs(route, "routeTableId", route.get("routeTableId"),
+                                                                ROUTE_TABLES))))
+        return RouteTable(resource.urn, resource.label, routes)
+
+    def _separate_routes(self, belongs) -> list[Route]:
+        return [
+            self._route_in_stack(route, None, route.props, route.get("destinationCidrBlock"))
+            for route in self.index.of_type(EC2_ROUTE)
+            if belongs(route)
+        ]
+
+    def _route_in_stack(self, owner: Resource, prop: str | None, route: dict, destination: Any) -> Route:
+        if route.get("destinationPrefixListId") is not None and destination is None:
+            destination = route.get("destinationPrefixListId")
+        nat_value = route.get("natGatewayId")
+        if nat_value is not None:
+            keys = self.keys(owner, prop or "natGatewayId", nat_value, EC2_NAT_GATEWAY, "NAT gateway")
+            key = keys[0] if keys else Unsure.of(f"{owner.label} natGatewayId (unresolved)")
+            return Route(destination, "nat", nat_value, self.nat(key))
+        gateway = route.get("gatewayId")
+        if gateway is not None:
+            if _known_str(gateway):
+                return Route(destination, self._gateway_kind(gateway), gateway)
+            prop = prop or "gatewayId"
+            if self.index.dependencies_of_type(owner, prop, EC2_INTERNET_GATEWAY):
+                return Route(destination, "igw", gateway)
+            if self.index.dependencies_of_type(owner, prop, EC2_VPC_ENDPOINT):
+                return Route(destination, "vpce", gateway)
+            return Route(destination, Unsure.of(f"{owner.label} gatewayId (unknown, no gateway in the stack supplies it)"))
+        for other in ("transitGatewayId", "networkInterfaceId", "vpcPeeringConnectionId", "egressOnlyGatewayId",
+                      "vpcEndpointId", "localGatewayId", "carrierGatewayId", "coreNetworkArn"):
+            if route.get(other) is not None:
+                return Route(destination, "other", f"{other} {route.get(other)!r}")
+        return Route(destination, "other", None)
+
+    def _gateway_kind(self, gateway: str) -> str:
+        if gateway == "local":
+            return "local"
+        if gateway.startswith("igw-") or self.index.match(gateway, EC2_INTERNET_GATEWAY):
+            return "igw"
+        if gateway.startswith("vpce-") or self.index.match(gateway, EC2_VPC_ENDPOINT):
+            return "vpce"
+        return "other"
+
+    def _route_table_from_answer(self, table: dict) -> RouteTable:
+        table_id = table.get("RouteTableId", "")
+        routes = []
+        for item in table.get("Routes") or []:
+            if item.get("State") == "blackhole":
+                continue
+            destination = item.get("DestinationCidrBlock") or item.get("DestinationPrefixListId")
+            if item.get("NatGatewayId"):
+                routes.append(Route(destination, "nat", item["NatGatewayId"], self.nat(self.id_key(
+                    item["NatGatewayId"], EC2_NAT_GATEWAY))))
+            elif item.get("GatewayId"):
+                routes.append(Route(destination, self._gateway_kind(item["GatewayId"]), item["GatewayId"]))
+            else:
+                target = next((f"{k} {v!r}" for k, v in item.items() if k.endswith("Id") and k != "GatewayId"), None)
+                routes.append(Route(destination, "other", target))
+        routes.extend(self._separate_routes(lambda route: route.get("routeTableId") == table_id))
+        return RouteTable(table_id, outside("route table", table_id), routes)
+
+    # NAT gateways -----------------------------------------------------------------------
+
+    def nat(self, key: str | Unsure) -> NatGateway | Unsure:
+        if isinstance(key, Unsure):
+            return key
+        resource = self.index.get(key)
+        if resource is not None:
+            subnet_keys = self.keys(resource, "subnetId", resource.get("subnetId"), SUBNETS, "subnet")
+            subnet = self.subnet(subnet_keys[0]) if subnet_keys else None
+            return NatGateway(resource.urn, resource.label, resource.get("connectivityType") or "public",
+                              "available", subnet)
+        what = outside("NAT gateway", key)
+        data = self._lookup(what, "describe_nat_gateways", NatGatewayIds=[key])
+        if isinstance(data, Unsure):
+            return data
+        found = data.get("NatGateways") or []
+        if not found:
+            return Unsure.of(f"{what}: not found")
+        item = found[0]
+        subnet_key = self.id_key(item.get("SubnetId"), SUBNETS)
+        return NatGateway(key, what, item.get("ConnectivityType") or "public", item.get("State"),
+                          self.subnet(subnet_key) if subnet_key else None)
+
+    # VPC endpoints ----------------------------------------------------------------------
+
+    def endpoints_in(self, vpc_key: str) -> tuple[list[Endpoint], tuple[str, ...]]:
+        """The VPC's endpoints and what could not be read about them."""
+        if vpc_key not in self._endpoints:
+            vpc = self.vpc(vpc_key)
+            found: list[Endpoint] = []
+            unsure: list[str] = []
+            for resource in self.index.of_type(EC2_VPC_ENDPOINT):
+                keys = self.keys(resource, "vpcId", resource.get("vpcId"), VPCS, "VPC")
+                if vpc_key in keys:
+                    found.append(self._endpoint_in_stack(resource))
+                elif any(isinstance(k, Unsure) for k in keys):
+                    unsure.extend(item for k in keys if isinstance(k, Unsure) for item in k.items)
+            vpc_id = vpc.key if vpc.resource is None else (
+                vpc.resource.get("id") if vpc.resource.type == EC2_DEFAULT_VPC else None)
+            if _known_str(vpc_id):
+                what = f"the VPC endpoints of {outside('VPC', vpc_id)}"
+                data = self._lookup(what, "describe_vpc_endpoints", Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+                if isinstance(data, Unsure):
+                    unsure.extend(data.items)
+                else:
+                    known = {e.key for e in found} | {r.get("id") for r in self.index.of_type(EC2_VPC_ENDPOINT)}
+                    found.extend(self._endpoint_from_answer(item) for item in data.get("VpcEndpoints") or []
+                                 if item.get("VpcEndpointId") not in known)
+            self._endpoints[vpc_key] = (found, tuple(unsure))
+        return self._endpoints[vpc_key]
+
+    def _endpoint_in_stack(self, resource: Resource) -> Endpoint:
+        subnet_keys = self.keys(resource, "subnetIds", resource.get("subnetIds"), SUBNETS, "subnet")
+        table_keys = self.keys(resource, "routeTableIds", resource.get("routeTableIds"), ROUTE_TABLES, "route table")
+        for association in self.index.referrers(resource, EC2_VPC_ENDPOINT_SUBNET_ASSOCIATION, "vpcEndpointId"):
+            subnet_keys += self.keys(association, "subnetId", association.get("subnetId"), SUBNETS, "subnet")
+        for association in self.index.referrers(resource, EC2_VPC_ENDPOINT_ROUTE_TABLE_ASSOCIATION, "vpcEndpointId"):
+            table_keys += self.keys(association, "routeTableId", association.get("routeTableId"), ROUTE_TABLES,
+                                    "route table")
+        groups = self.keys(resource, "securityGroupIds", resource.get("securityGroupIds"), SECURITY_GROUPS,
+                           "security group")
+        endpoint_type = resource.get("vpcEndpointType")
+        return Endpoint(
+            key=resource.urn,
+            label=resource.label,
+            service_name=resource.get("serviceName"),
+            endpoint_type="Gateway" if endpoint_type is None else endpoint_type,
+            # The provider's default is false: an endpoint without the flag has no private DNS.
+            private_dns=False if resource.get("privateDnsEnabled") is None else resource.get("privateDnsEnabled"),
+            state=resource.get("state"),
+            subnets=[self.subnet(k) for k in subnet_keys],
+            security_groups=groups,
+            route_tables=table_keys,
+        )
+
+    def _endpoint_from_answer(self, item: dict) -> Endpoint:
+        endpoint_id = item.get("VpcEndpointId", "")
+        return Endpoint(
+            key=endpoint_id,
+            label=outside("VPC endpoint", endpoint_id),
+            service_name=item.get("ServiceName"),
+            endpoint_type=item.get("VpcEndpointType"),
+            private_dns=bool(item.get("PrivateDnsEnabled")),
+            state=item.get("State"),
+            subnets=[self.subnet(self.id_key(s, SUBNETS)) for s in item.get("SubnetIds") or []],
+            security_groups=[self.id_key(g.get("GroupId"), SECURITY_GROUPS) for g in item.get("Groups") or []
+                             if g.get("GroupId")],
+            route_tables=[self.id_key(t, ROUTE_TABLES) for t in item.get("RouteTableIds") or []],
+        )
+
+    # security groups --------------------------------------------------------------------
+
+    def default_group_of(self, vpc_key: str) -> str | Unsure:
+        """The group AWS uses when none is given: the VPC's default security group."""
+        vpc = self.vpc(vpc_key)
+        for resource in self.index.of_type(EC2_DEFAULT_SECURITY_GROUP):
+            if self._vpc_matches(resource, vpc):
+                return resource.urn
+        if vpc.resource is not None and vpc.resource.type == EC2_VPC:
+            key = f"{vpc.key}#default-sg"
+            # AWS creates it admitting all traffic from itself and letting everything out.
+            self._groups[key] = SecurityGroup(
+                key, f"the default security group of {vpc.label}",
+                ingress=[SgRule("-1", 0, 0, peers=(key,))], egress=[SgRule("-1", 0, 0, cidrs=(ANYWHERE,))])
+            return key
+        vpc_id = vpc.key if vpc.resource is None else vpc.resource.get("id")
+        if not _known_str(vpc_id):
+            return Unsure.of(f"the default security group of {vpc.label} (known after update)")
+        what = f"the default security group of {outside('VPC', vpc_id)}"
+        data = self._lookup(what, "describe_security_groups", Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}])
+        if isinstance(data, Unsure):
+            return data
+        groups = data.get("SecurityGroups") or []
+        if not groups:
+            return Unsure.of(f"{what}: not found")
+        self._groups[groups[0]["GroupId"]] = self._group_from_answer(groups[0])
+        return groups[0]["GroupId"]
+
+    def security_group(self, key: str | Unsure) -> SecurityGroup | Unsure:
+        if isinstance(key, Unsure):
+            return key
+        if key not in self._groups:
+            resource = self.index.get(key)
+            if resource is not None:
+                self._groups[key] = self._group_in_stack(resource)
+            else:
+                what = outside("security group", key)
+                data = self._lookup(what, "describe_security_groups", GroupIds=[key])
+                if isinstance(data, Unsure):
+                    self._groups[key] = data
+                elif not data.get("SecurityGroups"):
+                    self._groups[key] = Unsure.of(f"{what}: not found")
+                else:
+                    self._groups[key] = self._group_from_answer(data["SecurityGroups"][0])
+        return self._groups[key]
+
+    def _group_in_stack(self, resource: Resource) -> SecurityGroup:
+        group = SecurityGroup(resource.urn, resource.label)
+        unsure: list[str] = []
+        for direction in ("ingress", "egress"):
+            rules = resource.get(direction)
+            if is_unknown(rules):
+                unsure.append(f"{resource.label} {direction} (unknown)")
+                continue
+            for rule in _as_list(rules):
+                if not isinstance(rule, dict):
+                    continue
+                peers = list(self.keys(resource, direction, rule.get("securityGroups"), SECURITY_GROUPS,
+                                       "security group"))
+                if rule.get("self") is True:
+                    peers.append(resource.urn)
+                getattr(group, direction).append(SgRule(
+                    rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
+                    tuple(_as_list(rule.get("cidrBlocks"))), tuple(peers), tuple(_as_list(rule.get("prefixListIds")))))
+        for rule in self.index.of_type(SG_RULES):
+            owner = self.keys(rule, "securityGroupId", rule.get("securityGroupId"), SECURITY_GROUPS, "security group")
+            if resource.urn in owner:
+                self._add_separate_rule(group, rule)
+        group.unsure = tuple(unsure)
+        return group
+
+    def _add_separate_rule(self, group: SecurityGroup, rule: Resource) -> None:
+        if rule.type == EC2_SECURITY_GROUP_RULE:
+            direction = rule.get("type")
+            peers = list(self.keys(rule, "sourceSecurityGroupId", rule.get("sourceSecurityGroupId"), SECURITY_GROUPS,
+                                   "security group"))
+            if rule.get("self") is True:
+                peers.append(group.key)
+            parsed = SgRule(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
+                            tuple(_as_list(rule.get("cidrBlocks"))), tuple(peers),
+                            tuple(_as_list(rule.get("prefixListIds"))))
+        else:
+            direction = "ingress" if rule.type == VPC_SECURITY_GROUP_INGRESS_RULE else "egress"
+            parsed = SgRule(
+                rule.get("ipProtocol"), rule.get("fromPort"), rule.get("toPort"),
+                tuple(_as_list(rule.get("cidrIpv4"))),
+                tuple(self.keys(rule, "referencedSecurityGroupId", rule.get("referencedSecurityGroupId"),
+                                SECURITY_GROUPS, "security group")),
+                tuple(_as_list(rule.get("prefixListId"))))
+        if is_unknown(direction):
+            group.unsure += (f"{rule.label} type (unknown)",)
+        elif direction in ("ingress", "egress"):
+            getattr(group, direction).append(parsed)
+
+    def _group_from_answer(self, item: dict) -> SecurityGroup:
+        group_id = item.get("GroupId", "")
+        group = SecurityGroup(group_id, outside("security group", group_id))
+        for direction, permissions in (("ingress", item.get("IpPermissions")), ("egress", item.get("IpPermissionsEgress"))):
+            for permission in permissions or []:
+                getattr(group, direction).append(SgRule(
+                    permission.get("IpProtocol"), permission.get("FromPort"), permission.get("ToPort"),
+                    tuple(r.get("CidrIp") for r in permission.get("IpRanges") or []),
+                    tuple(self.id_key(p.get("GroupId"), SECURITY_GROUPS) for p in permission.get("UserIdGroupPairs") or []
+                          if p.get("GroupId")),
+                    tuple(p.get("PrefixListId") for p in permission.get("PrefixListIds") or []),
+                ))
+        for rule in self.index.of_type(SG_RULES):
+            if rule.get("securityGroupId") == group_id:
+                self._add_separate_rule(group, rule)
+        return group
+
+
+# --- rule evaluation helpers ----------------------------------------------------------
+
+
+def allows_port(rule: SgRule, port: int, what: str) -> Tri:
+    protocol = rule.protocol
+    if is_unknown(protocol) or is_unknown(rule.from_port) or is_unknown(rule.to_port):
+        return Unsure.of(f"{what} (protocol or ports unknown)")
+    if str(protocol).lower() in ("-1", "all"):
+        return True
+    if str(protocol).lower() not in ("tcp", "6"):
+        return False
+    if not isinstance(rule.from_port, int) or not isinstance(rule.to_port, int):
+        return False
+    return rule.from_port <= port <= rule.to_port
+
+
+def cidr_covers(cidr: Any, target: Any, what: str) -> Tri:
+    """Whether the rule's CIDR covers every address of `target` (a CIDR string)."""
+    if is_unknown(cidr):
+        return Unsure.of(f"{what} (an unknown CIDR)")
+    if not isinstance(cidr, str):
+        return False
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False
+    if network.prefixlen == 0:
+        return True
+    if is_unknown(target) or target is None:
+        return Unsure.of(f"{what} ({cidr} against an address range known after update)")
+    try:
+        return ipaddress.ip_network(target, strict=False).subnet_of(network)
+    except (ValueError, TypeError):
+        return False
+
+
+def is_public_cidr(cidr: Any) -> bool:
+    try:
+        return not ipaddress.ip_network(cidr, strict=False).is_private
+    except (ValueError, TypeError):
+        return False

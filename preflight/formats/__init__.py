@@ -1,0 +1,1 @@
+"""One module per human- or tool-facing report format; the json format is `Report.to_json`."""

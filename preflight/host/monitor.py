@@ -1,0 +1,215 @@
+"""A resource monitor that records every registration as the engine would see it.
+
+It extends the SDK's `MockMonitor` (which `pulumi.runtime.set_mocks` installs) so that:
+- URNs are minted as the engine mints them: the parent's full qualified type chain,
+  except that children of the root `pulumi:pulumi:Stack` get no parent type;
+- each request is kept in wire form: type, name, parent, custom, provider, dependencies,
+  property dependencies and the inputs as sent, camelCase;
+- resources get a default provider (`pulumi:providers:<package>::default_<version>`)
+  whose inputs are the stack config of that package, as the engine's default providers do;
+- outputs follow the mode: a preview of a first deployment knows only the (checked)
+  inputs; an update gets the deterministic outputs of `aws_outputs`;
+- `RegisterResourceOutputs` is captured (the stack's outputs are the program's exports).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from google.protobuf import empty_pb2
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, Mocks, MockResourceArgs
+from pulumi.runtime.proto import resource_pb2
+
+from .aws_outputs import Context, autoname, computed_outputs
+from .invokes import InvokeError, Invokes
+from .wire import UNKNOWN, struct_to_wire, to_struct
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+
+
+class MissingStackOutputs(Exception):
+    def __init__(self, stack_name: str):
+        super().__init__(f"no --stack-outputs file for the StackReference to {stack_name!r}")
+        self.stack_name = stack_name
+
+
+class InvokeAnswers(Mocks):
+    """`Mocks.call` backed by `Invokes`; remembers the calls it could not answer."""
+
+    def __init__(self, invokes: Invokes):
+        self.invokes = invokes
+        self.failures: list[InvokeError] = []
+
+    def call(self, args: MockCallArgs):
+        try:
+            return self.invokes.answer(args.token, dict(args.args)), None
+        except InvokeError as error:
+            self.failures.append(error)
+            raise
+
+    def new_resource(self, args: MockResourceArgs):
+        raise AssertionError("RecordingMonitor registers resources itself")
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, answers: InvokeAnswers, *, project: str, stack: str, preview: bool,
+                 config: dict[str, str], stack_outputs: dict[str, dict[str, Any]]):
+        super().__init__(answers)
+        self.project = project
+        self.stack = stack
+        self.preview = preview
+        self.config = config
+        self.stack_outputs = stack_outputs
+        self.region = config.get("aws:region") or "us-east-1"
+        self.records: dict[str, dict[str, Any]] = {}
+        self.order: list[str] = []
+        self.default_providers: dict[str, dict[str, Any]] = {}
+        self.missing_stacks: list[str] = []
+        self._lock = threading.Lock()
+
+    # -- URNs ---------------------------------------------------------------------------
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != ROOT_STACK_TYPE:
+                qualified = f"{parent_type}${type_}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+
+    # -- registrations --------------------------------------------------------------------
+    def RegisterResource(self, request):
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = struct_to_wire(request.object)
+        if request.type == ROOT_STACK_TYPE:
+            self._record(urn, request, inputs=inputs, outputs={}, resource_id="")
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        if not request.custom:
+            self._record(urn, request, inputs=inputs, outputs={}, resource_id="")
+            return resource_pb2.RegisterResourceResponse(urn=urn, object=to_struct({}))
+
+        ctx = Context(urn=urn, name=request.name, region=self._region_for(request))
+        checked = autoname(request.type, request.name, inputs, ctx) if not _is_provider(request.type) else inputs
+        computed = {} if _is_provider(request.type) else computed_outputs(request.type, checked, ctx)
+        if self.preview:
+            resource_id = ""
+            outputs = {**checked, **{key: UNKNOWN for key in computed if key not in checked and key != "tagsAll"}}
+            if "tagsAll" in computed:
+                outputs["tagsAll"] = computed["tagsAll"]
+        else:
+            resource_id = computed.pop("id", None) or ctx.uuid("provider")
+            outputs = {**checked, **computed, "id": resource_id}
+        provider_urn = self._provider_urn(request)
+        self._record(urn, request, inputs=checked, outputs=outputs, resource_id=resource_id,
+                     provider_urn=provider_urn)
+        with self._lock:
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, outputs)
+        # The SDK resolves outputs from this object; the engine drops `id` from it.
+        response_object = {key: value for key, value in outputs.items() if key != "id"}
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=to_struct(response_object))
+
+    def ReadResource(self, request):
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = struct_to_wire(request.properties)
+        if request.type != STACK_REFERENCE_TYPE:
+            raise InvokeError(f"read {request.type}", {"id": request.id},
+                              "preflight reads only StackReferences; give the resource's state in code")
+        target = inputs.get("name") or request.id
+        if target not in self.stack_outputs:
+            with self._lock:
+                self.missing_stacks.append(target)
+            raise MissingStackOutputs(target)
+        outputs = {"name": target, "outputs": self.stack_outputs[target], "secretOutputNames": []}
+        self._record(urn, request, inputs=inputs, outputs=outputs, resource_id=request.id,
+                     provider_urn=self._provider_urn(request), custom=True, read=True)
+        with self._lock:
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, outputs)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(outputs))
+
+    def RegisterResourceOutputs(self, request):
+        outputs = struct_to_wire(request.outputs)
+        with self._lock:
+            record = self.records.get(request.urn)
+            if record is not None:
+                record["outputs"] = outputs
+        return empty_pb2.Empty()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _region_for(self, request) -> str:
+        return self.region
+
+    def _record(self, urn: str, request, *, inputs: dict[str, Any], outputs: dict[str, Any],
+                resource_id: str, provider_urn: str = "", custom: bool | None = None,
+                read: bool = False) -> None:
+        dependencies = list(dict.fromkeys(request.dependencies))
+        property_dependencies = {}
+        if not read:
+            property_dependencies = {
+                key: list(value.urns) for key, value in request.propertyDependencies.items() if value.urns
+            }
+        options: dict[str, Any] = {}
+        if not read:
+            options = {
+                "protect": bool(request.protect),
+                "ignoreChanges": list(request.ignoreChanges),
+                "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                "deleteBeforeReplaceDefined": bool(request.deleteBeforeReplaceDefined),
+                "additionalSecretOutputs": list(request.additionalSecretOutputs),
+                "aliases": list(request.aliasURNs),
+            }
+            if request.HasField("customTimeouts"):
+                timeouts = request.customTimeouts
+                options["customTimeouts"] = {"create": timeouts.create, "update": timeouts.update,
+                                             "delete": timeouts.delete}
+        record = {
+            "urn": urn,
+            "type": request.type,
+            "name": request.name,
+            "parent": request.parent or None,
+            "custom": bool(request.custom) if custom is None else custom,
+            "id": resource_id,
+            "provider": provider_urn or None,
+            "dependencies": dependencies,
+            "propertyDependencies": property_dependencies,
+            "options": options,
+            "inputs": inputs,
+            "outputs": outputs,
+            "read": read,
+        }
+        with self._lock:
+            if urn not in self.records:
+                self.order.append(urn)
+            self.records[urn] = record
+
+    def _provider_urn(self, request) -> str:
+        if _is_provider(request.type):
+            return ""
+        if request.provider:
+            return request.provider.rsplit("::", 1)[0]
+        package = request.type.split(":", 1)[0]
+        version = request.version
+        name = f"default_{version.replace('.', '_').replace('-', '_')}" if version else "default"
+        urn = f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:{package}::{name}"
+        with self._lock:
+            if urn not in self.default_providers:
+                self.default_providers[urn] = {
+                    "urn": urn,
+                    "type": f"pulumi:providers:{package}",
+                    "name": name,
+                    "inputs": self._provider_config(package, version),
+                }
+        return urn
+
+    def _provider_config(self, package: str, version: str) -> dict[str, Any]:
+        # The engine's default provider takes the stack config of its package as inputs.
+        prefix = f"{package}:"
+        inputs: dict[str, Any] = {key[len(prefix):]: value for key, value in self.config.items()
+                                  if key.startswith(prefix)}
+        if version:
+            inputs["version"] = version
+        return inputs
+
+
+def _is_provider(type_: str) -> bool:
+    return type_.startswith("pulumi:providers:")

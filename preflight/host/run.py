@@ -1,0 +1,147 @@
+"""Run a Pulumi Python program under the mock runtime and write what it registered as JSON.
+
+Does what the Python language host's executor does (config from PULUMI_CONFIG and
+PULUMI_CONFIG_SECRET_KEYS through `set_all_config`, `run_in_stack` around
+`runpy.run_path(main)`), with the recording monitor in place of the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import runpy
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from google.protobuf import empty_pb2
+from pulumi.runtime.mocks import MockEngine, MockSettings
+from pulumi.runtime.settings import configure
+from pulumi.runtime.stack import run_in_stack
+
+from .invokes import Invokes
+from .monitor import InvokeAnswers, MissingStackOutputs, RecordingMonitor
+
+
+class _LogCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.lines: list[dict[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append({"level": record.levelname.lower(), "message": record.getMessage()})
+
+
+def main(spec_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    result: dict[str, Any] = {"ok": False}
+    try:
+        result = run(spec)
+    finally:
+        Path(spec["result_path"]).write_text(json.dumps(result))
+        sys.stdout.flush()
+        sys.stderr.flush()
+    # Background threads of the SDK must not keep the process alive.
+    os._exit(0)
+
+
+def run(spec: dict[str, Any]) -> dict[str, Any]:
+    project_dir = Path(spec["project_dir"])
+    main_path = Path(spec["main_path"])
+    config = pulumi.runtime.get_config_env()
+    pulumi.runtime.set_all_config(config, pulumi.runtime.get_config_secret_keys_env())
+
+    invokes = Invokes(config.get("aws:region") or "us-east-1", spec.get("invokes") or {})
+    answers = InvokeAnswers(invokes)
+    monitor = RecordingMonitor(
+        answers,
+        project=spec["project"],
+        stack=spec["stack"],
+        preview=spec["mode"] == "preview",
+        config=config,
+        stack_outputs=spec.get("stack_outputs") or {},
+    )
+    collector = _LogCollector()
+    logger = logging.getLogger("preflight.program")
+    logger.propagate = False
+    logger.addHandler(collector)
+    configure(MockSettings(
+        monitor=monitor,
+        monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
+        engine=MockEngine(logger),
+        project=spec["project"],
+        stack=spec["stack"],
+        dry_run=spec["mode"] == "preview",
+        organization=spec.get("organization") or "organization",
+        callbacks=None,
+        root_directory=str(project_dir),
+    ))
+
+    # As the language host does: the program's directory first on the import path.
+    sys.path[:0] = [str(main_path if main_path.is_dir() else main_path.parent)]
+    os.chdir(project_dir)
+    error = None
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(main_path), run_name="__main__")))
+    except BaseException as exc:  # noqa: BLE001 - every failure of the user's program is reported
+        error = describe_error(exc, answers, monitor, project_dir)
+    if error is None:
+        errors = [line["message"] for line in collector.lines if line["level"] == "error"]
+        if answers.failures or monitor.missing_stacks or errors:
+            error = describe_error(None, answers, monitor, project_dir, "\n".join(errors))
+
+    records = [monitor.records[urn] for urn in monitor.order]
+    return {
+        "ok": error is None,
+        "error": error,
+        "resources": records,
+        "default_providers": list(monitor.default_providers.values()),
+        "logs": collector.lines,
+    }
+
+
+def describe_error(exc: BaseException | None, answers: InvokeAnswers, monitor: RecordingMonitor,
+                   project_dir: Path, logged: str = "") -> dict[str, Any]:
+    if answers.failures:
+        failure = answers.failures[0]
+        return {"kind": "invoke", "token": failure.token, "args": _jsonable(failure.args),
+                "reason": failure.reason, "message": str(failure), "traceback": user_frames(exc, project_dir)}
+    if monitor.missing_stacks:
+        return {"kind": "stack_reference", "stack": monitor.missing_stacks[0],
+                "message": str(MissingStackOutputs(monitor.missing_stacks[0])),
+                "traceback": user_frames(exc, project_dir)}
+    if exc is None:
+        return {"kind": "program", "message": logged, "traceback": []}
+    message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return {"kind": "program", "message": message, "traceback": user_frames(exc, project_dir)}
+
+
+def user_frames(exc: BaseException | None, project_dir: Path) -> list[str]:
+    """The traceback restricted to frames in the user's project, outermost first."""
+    if exc is None:
+        return []
+    root = str(project_dir.resolve())
+    lines = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        filename = str(Path(frame.filename).resolve()) if frame.filename and not frame.filename.startswith("<") else ""
+        if filename.startswith(root + os.sep) and "/.venv/" not in filename[len(root):]:
+            relative = os.path.relpath(filename, root)
+            lines.append(f'  File "{relative}", line {frame.lineno}, in {frame.name}')
+            if frame.line:
+                lines.append(f"    {frame.line}")
+    return lines
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except TypeError:
+        return repr(value)

@@ -1,0 +1,117 @@
+"""Run a project's program in a subprocess under the mock runtime; return what it registered.
+
+The subprocess gets the program's own interpreter (its virtualenv when Pulumi.yaml names
+one that exists), working directory and import path, and the config environment the
+language host would set. preflight's host code is loaded by file path, so no preflight
+module sits on the program's import path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import PreflightError
+from .host.invokes import INVOKES_FILE_FORMAT
+from .project import Project
+
+HOST_DIR = Path(__file__).resolve().parent / "host"
+
+BOOTSTRAP = """\
+import importlib.util, sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+spec = importlib.util.spec_from_file_location(
+    "_preflight_host", sys.argv[1] + "/__init__.py", submodule_search_locations=[sys.argv[1]])
+module = importlib.util.module_from_spec(spec)
+sys.modules["_preflight_host"] = module
+spec.loader.exec_module(module)
+from _preflight_host.run import main
+main(sys.argv[2])
+"""
+
+DEFAULT_PROGRAM_TIMEOUT_S = 300.0
+
+
+@dataclass
+class ProgramRun:
+    resources: list[dict[str, Any]]
+    default_providers: list[dict[str, Any]]
+    logs: list[dict[str, str]]
+    stdout: str
+    stderr: str
+
+
+def run_program(project: Project, *, stack: str, mode: str, invokes: dict[str, list[dict[str, Any]]],
+                stack_outputs: dict[str, dict[str, Any]]) -> ProgramRun:
+    timeout = float(os.environ.get("PREFLIGHT_PROGRAM_TIMEOUT", DEFAULT_PROGRAM_TIMEOUT_S))
+    with tempfile.TemporaryDirectory(prefix="preflight-") as scratch:
+        spec_path = Path(scratch) / "spec.json"
+        result_path = Path(scratch) / "result.json"
+        spec_path.write_text(json.dumps({
+            "project": project.name,
+            "stack": stack,
+            "mode": mode,
+            "project_dir": str(project.directory),
+            "main_path": str(project.main),
+            "invokes": invokes,
+            "stack_outputs": stack_outputs,
+            "result_path": str(result_path),
+        }))
+        env = {**os.environ, **project.config_env(), "PULUMI_PROJECT": project.name, "PULUMI_STACK": stack,
+               "PULUMI_DRY_RUN": "true" if mode == "preview" else "false", "PYTHONUNBUFFERED": "1"}
+        env.pop("PYTHONPATH", None)
+        try:
+            completed = subprocess.run(
+                [project.interpreter, "-c", BOOTSTRAP, str(HOST_DIR), str(spec_path)],
+                cwd=project.directory, env=env, capture_output=True, text=True, timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            raise PreflightError(
+                f"the program in {project.directory} did not finish within {timeout:g} s "
+                "(set PREFLIGHT_PROGRAM_TIMEOUT to allow longer)"
+            ) from None
+        if not result_path.exists():
+            raise PreflightError(
+                f"the program host crashed before reporting (exit code {completed.returncode}); "
+                f"its output:\n{_tail(completed.stderr or completed.stdout)}"
+            )
+        result = json.loads(result_path.read_text())
+    if not result.get("ok"):
+        raise PreflightError(program_error_message(result.get("error") or {}, completed.stderr))
+    return ProgramRun(
+        resources=result["resources"],
+        default_providers=result["default_providers"],
+        logs=result["logs"],
+        stdout=completed.stdout,
+        stderr=completed.stderr,
+    )
+
+
+def program_error_message(error: dict[str, Any], stderr: str) -> str:
+    kind = error.get("kind")
+    frames = error.get("traceback") or []
+    trace = ("\nTraceback (your program's frames, most recent call last):\n" + "\n".join(frames)) if frames else ""
+    if kind == "invoke":
+        return (
+            f"the program called the function {error['token']} with {json.dumps(error.get('args'), sort_keys=True)}, "
+            f"which preflight cannot answer: {error.get('reason')}.\n"
+            f"Answer it with --invokes FILE.\n{INVOKES_FILE_FORMAT}{trace}"
+        )
+    if kind == "stack_reference":
+        return (
+            f"the program reads the stack {error['stack']!r} through a StackReference, and no outputs were "
+            f"given for it; pass --stack-outputs {error['stack']}=FILE (a JSON object of that stack's outputs, "
+            f"as `pulumi stack output --json` prints it){trace}"
+        )
+    message = error.get("message") or f"the program failed:\n{_tail(stderr)}"
+    return f"the program failed: {message}{trace}"
+
+
+def _tail(text: str, lines: int = 30) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])

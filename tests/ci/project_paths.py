@@ -1,0 +1,23 @@
+"""Where the files the CI tests check live: the repository and ../shared beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED = REPO_ROOT.parent / "shared"
+PROJECT_SCHEMA = SHARED / "schemas" / "pulumi-project.schema.json"
+FIELD_NOTES = SHARED / "field-notes.md"
+POLICY_CATALOG = SHARED / "policy-catalog.md"
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
+README = REPO_ROOT / "README.md"
+VENV_BIN = REPO_ROOT / ".venv" / "bin"
+
+
+def shared_file(path: Path) -> Path:
+    """A file from ../shared; its absence is an error that says where it is expected."""
+    if not path.is_file():
+        raise AssertionError(
+            f"{path} is missing: the tests expect the shared design folder as ../shared next to the repository"
+        )
+    return path
