@@ -15,7 +15,7 @@ import urllib.request
 DEFAULT_PORT = "8080"
 HEALTH_PATH = "/health"
 # Below the task definition's health-check timeout (5 s), so a hung server is reported
-# by this script with a reason rather than killed by the agent without one.
+# by this script with a reason rather than killed by the ECS container agent without one.
 TIMEOUT_SECONDS = 3
 
 

@@ -1,3 +1,225 @@
-"""Rules of the cost area (see ../shared/policy-catalog.md)."""
+"""Rules of the cost area (see ../shared/policy-catalog.md): an advisory monthly estimate against a budget.
 
-POLICIES: list = []
+The estimate counts what runs every hour whatever the traffic: Fargate vCPU and GB hours
+at the desired count, load-balancer hours, NAT gateway hours and interface endpoint hours
+per AZ. Traffic-dependent charges (LCUs, NAT and endpoint data processing, logs) are not
+in it, so it is a floor, and the message says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import Severity
+
+import ecs_model
+import fargate_sizes
+from aws_types import (
+    EC2_DEFAULT_SUBNET,
+    EC2_NAT_GATEWAY,
+    EC2_SUBNET,
+    EC2_VPC_ENDPOINT,
+    ECS_SERVICE,
+    LB_LOAD_BALANCER,
+)
+from lb import as_int, as_list
+from rule_kit import Findings, Resource, get_path, is_unknown, stack_policy
+from stack_index import StackIndex
+
+# On-demand list prices in USD, us-east-1 (https://aws.amazon.com/fargate/pricing/,
+# https://aws.amazon.com/elasticloadbalancing/pricing/, https://aws.amazon.com/vpc/pricing/,
+# https://aws.amazon.com/privatelink/pricing/). Other regions cost up to ~30 % more.
+HOURS_PER_MONTH = 730
+FARGATE_VCPU_HOUR = {"X86_64": 0.04048, "ARM64": 0.03238}
+FARGATE_GB_HOUR = {"X86_64": 0.004445, "ARM64": 0.00356}
+LOAD_BALANCER_HOUR = 0.0225  # application and network load balancers, before capacity units
+NAT_GATEWAY_HOUR = 0.045  # plus 0.045 per GB processed
+INTERFACE_ENDPOINT_HOUR_PER_AZ = 0.01  # plus 0.01 per GB processed
+PUBLIC_IPV4_HOUR = 0.005  # per public IPv4 address in use, e.g. a task with assignPublicIp
+
+
+@dataclass
+class Estimate:
+    fargate: float = 0.0
+    fargate_parts: list[str] = field(default_factory=list)
+    load_balancers: list[str] = field(default_factory=list)
+    nat_gateways: list[str] = field(default_factory=list)
+    endpoints: list[str] = field(default_factory=list)
+    endpoint_azs: int = 0
+    tasks: int = 0
+    task_zones: set[str] = field(default_factory=set)
+    services_needed: set[str] = field(default_factory=lambda: {"ecr.api", "ecr.dkr"})
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def load_balancer_cost(self) -> float:
+        return len(self.load_balancers) * LOAD_BALANCER_HOUR * HOURS_PER_MONTH
+
+    @property
+    def nat_cost(self) -> float:
+        return len(self.nat_gateways) * NAT_GATEWAY_HOUR * HOURS_PER_MONTH
+
+    @property
+    def endpoint_cost(self) -> float:
+        return self.endpoint_azs * INTERFACE_ENDPOINT_HOUR_PER_AZ * HOURS_PER_MONTH
+
+    @property
+    def total(self) -> float:
+        return self.fargate + self.load_balancer_cost + self.nat_cost + self.endpoint_cost
+
+
+def _runs_on_fargate(service: Resource, task: Resource) -> bool:
+    if service.props.get("launchType") == "FARGATE":
+        return True
+    strategies = service.props.get("capacityProviderStrategies")
+    if any(isinstance(get_path(s, "capacityProvider"), str) and get_path(s, "capacityProvider").startswith("FARGATE")
+           for s in as_list(strategies)):
+        return True
+    compatibilities = task.props.get("requiresCompatibilities")
+    return service.props.get("launchType") is None and isinstance(compatibilities, list) and (
+        "FARGATE" in compatibilities)
+
+
+def _add_service(index: StackIndex, service: Resource, estimate: Estimate) -> None:
+    ref = ecs_model.task_definition_of(index, service)
+    if ref is None:
+        return
+    if ref.resource is None:
+        estimate.unknown.append(f"{service.label} task size (task definition {ref.describe()} is not in this stack)")
+        return
+    task = ref.resource
+    if not _runs_on_fargate(service, task):
+        return
+    desired_value = service.props.get("desiredCount")
+    desired = 1 if desired_value is None else as_int(desired_value)
+    cpu, memory = fargate_sizes.cpu_units(task.props.get("cpu")), fargate_sizes.memory_mib(task.props.get("memory"))
+    if desired is None or cpu is None or memory is None:
+        estimate.unknown.append(f"{service.label} desiredCount and {task.label} cpu/memory")
+        return
+    architecture = get_path(task.props, "runtimePlatform", "cpuArchitecture")
+    architecture = architecture if architecture in FARGATE_VCPU_HOUR else "X86_64"
+    vcpu, gigabytes = cpu / 1024, memory / 1024
+    monthly = desired * (vcpu * FARGATE_VCPU_HOUR[architecture] + gigabytes * FARGATE_GB_HOUR[architecture])
+    monthly *= HOURS_PER_MONTH
+    estimate.fargate += monthly
+    estimate.tasks += desired
+    estimate.fargate_parts.append(f"{service.label} {desired} × {vcpu:g} vCPU/{gigabytes:g} GB ${monthly:.2f}")
+    _add_needs(task, estimate)
+    _add_zones(index, service, estimate)
+
+
+def _add_needs(task: Resource, estimate: Estimate) -> None:
+    containers = ecs_model.containers_of(task)
+    if not isinstance(containers, list):
+        return
+    for container in containers:
+        if container.uses_awslogs:
+            estimate.services_needed.add("logs")
+        for _, value_from in container.secrets:
+            if isinstance(value_from, str):
+                estimate.services_needed.add("secretsmanager" if ":secretsmanager:" in value_from else "ssm")
+
+
+def _add_zones(index: StackIndex, service: Resource, estimate: Estimate) -> None:
+    subnets = ecs_model.subnets_of(service)
+    if subnets is None:
+        return
+    for ref in index.refs(service, "networkConfiguration", subnets, (EC2_SUBNET, EC2_DEFAULT_SUBNET)):
+        zone = ref.resource.props.get("availabilityZone") if ref.resource is not None else None
+        if isinstance(zone, str):
+            estimate.task_zones.add(zone)
+
+
+def estimate_stack(index: StackIndex) -> Estimate:
+    estimate = Estimate()
+    for service in index.of_type(ECS_SERVICE):
+        _add_service(index, service, estimate)
+    estimate.load_balancers = [r.label for r in index.of_type(LB_LOAD_BALANCER)]
+    estimate.nat_gateways = [r.label for r in index.of_type(EC2_NAT_GATEWAY)]
+    for endpoint in index.of_type(EC2_VPC_ENDPOINT):
+        kind = endpoint.props.get("vpcEndpointType")
+        if kind != "Interface":
+            if is_unknown(kind):
+                estimate.unknown.append(f"{endpoint.label} vpcEndpointType")
+            continue
+        subnets = endpoint.props.get("subnetIds")
+        if is_unknown(subnets):
+            estimate.unknown.append(f"{endpoint.label} subnetIds")
+        else:
+            zones = max(len(as_list(subnets)), 1)
+            estimate.endpoint_azs += zones
+            estimate.endpoints.append(f"{endpoint.label} × {zones} AZ(s)")
+    return estimate
+
+
+def cheapest_egress(estimate: Estimate) -> str:
+    """The cheapest way for the tasks to reach ECR (and what else they use), with the monthly prices compared."""
+    zones = max(len(estimate.task_zones), 1)
+    endpoints = len(estimate.services_needed)
+    options = {
+        f"public IPs on the tasks ({estimate.tasks} × ${PUBLIC_IPV4_HOUR * HOURS_PER_MONTH:.2f})":
+            estimate.tasks * PUBLIC_IPV4_HOUR * HOURS_PER_MONTH,
+        f"one NAT gateway (${NAT_GATEWAY_HOUR * HOURS_PER_MONTH:.2f} plus $0.045/GB)":
+            NAT_GATEWAY_HOUR * HOURS_PER_MONTH,
+        f"interface endpoints ({', '.join(sorted(estimate.services_needed))}) in {zones} AZ(s) plus the free S3 "
+        f"gateway endpoint (${endpoints * zones * INTERFACE_ENDPOINT_HOUR_PER_AZ * HOURS_PER_MONTH:.2f})":
+            endpoints * zones * INTERFACE_ENDPOINT_HOUR_PER_AZ * HOURS_PER_MONTH,
+    }
+    choice = min(options, key=options.get)
+    return f"cheapest network egress for the tasks: {choice}"
+
+
+def _number(value: Any, default: float) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return default
+
+
+def validate_cost(index: StackIndex, findings: Findings, config: dict) -> None:
+    budget = _number(config.get("monthlyBudgetUsd"), 200.0)
+    estimate = estimate_stack(index)
+    if estimate.total > budget:
+        fargate = "; ".join(estimate.fargate_parts) or "none"
+
+        def listed(labels: list[str]) -> str:
+            return ", ".join(labels) or "none"
+
+        at_least = "at least " if estimate.unknown else ""
+        findings.violation(
+            f"The stack's estimated monthly cost is {at_least}${estimate.total:.2f}, over the budget of "
+            f"${budget:.2f} (monthlyBudgetUsd): Fargate ${estimate.fargate:.2f} ({fargate}); load balancers "
+            f"${estimate.load_balancer_cost:.2f} ({listed(estimate.load_balancers)}); NAT gateways "
+            f"${estimate.nat_cost:.2f} ({listed(estimate.nat_gateways)}); interface endpoints "
+            f"${estimate.endpoint_cost:.2f} ({listed(estimate.endpoints)}); {cheapest_egress(estimate)}. Traffic "
+            "charges come on top"
+        )
+    elif estimate.unknown:
+        findings.inconclusive("the stack's monthly cost: " + "; ".join(estimate.unknown))
+
+
+stack_cost_within_budget = stack_policy(
+    name="stack-cost-within-budget",
+    description=(
+        "The stack's estimated monthly cost of Fargate tasks, load balancers, NAT gateways and interface "
+        "endpoints stays within the configured budget."
+    ),
+    validate=validate_cost,
+    severity=Severity.LOW,
+    remediation_steps=(
+        "Right-size task cpu/memory and desired counts, share one load balancer between services, and pick the "
+        "cheapest network egress the message names (public IPs, one NAT gateway, or interface endpoints); or "
+        "raise monthlyBudgetUsd for the stack if the cost is intended."
+    ),
+    url="https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html",
+    config_schema={
+        "monthlyBudgetUsd": {
+            "type": "number",
+            "minimum": 0,
+            "default": 200,
+            "description": "Monthly budget in USD for the always-on resources of the stack.",
+        },
+    },
+)
+
+POLICIES: list = [stack_cost_within_budget]

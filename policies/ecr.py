@@ -1,3 +1,116 @@
-"""Rules of the ecr area (see ../shared/policy-catalog.md)."""
+"""Rules of the ecr area (see ../shared/policy-catalog.md).
 
-POLICIES: list = []
+`ecr-repository-hardened` is a stack rule although it judges one repository at a time:
+the lifecycle policy and registry-wide scanning are separate resources that only a
+stack rule can see.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import Severity
+
+from aws_types import ECR_LIFECYCLE_POLICY, ECR_REPOSITORY
+from rule_kit import Findings, Resource, get_path, is_unknown, stack_policy
+from stack_index import StackIndex
+
+ECR_REGISTRY_SCANNING_CONFIGURATION = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+IMMUTABLE_MODES = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
+
+
+def _registry_scans(index: StackIndex) -> bool | None:
+    """Whether a registry scanning configuration here turns enhanced scanning on (it overrides scanOnPush)."""
+    unknown = False
+    for configuration in index.of_type(ECR_REGISTRY_SCANNING_CONFIGURATION):
+        scan_type = configuration.props.get("scanType")
+        if is_unknown(scan_type):
+            unknown = True
+        elif scan_type == "ENHANCED":
+            return True
+    return None if unknown else False
+
+
+def _lifecycle_policy_state(index: StackIndex, repository: Resource) -> bool | None:
+    """True when a lifecycle policy targets the repository, None when some policy's target is unknown."""
+    if index.referrers(repository, ECR_LIFECYCLE_POLICY, "repository", keys=("name", "id")):
+        return True
+    for policy in index.of_type(ECR_LIFECYCLE_POLICY):
+        refs = index.refs(policy, "repository", policy.props.get("repository"), ECR_REPOSITORY, ("name", "id"))
+        if any(not ref.resolved for ref in refs):
+            return None
+    return False
+
+
+def validate_repository_hardened(index: StackIndex, findings: Findings, config: dict) -> None:
+    registry_scans = _registry_scans(index)
+    for repository in index.of_type(ECR_REPOSITORY):
+        _check_scanning(repository, registry_scans, findings)
+        _check_mutability(repository, config, findings)
+        lifecycle = _lifecycle_policy_state(index, repository)
+        if lifecycle is None:
+            findings.inconclusive(f"which repository the lifecycle policies in the stack apply to ({repository.label})")
+        elif not lifecycle and config.get("requireLifecyclePolicy") is not False:
+            findings.violation(
+                f"{repository.label} has no lifecycle policy: untagged and old images accumulate and are billed "
+                "for ever; add an aws.ecr.LifecyclePolicy for the repository (for example expire untagged images "
+                "after 14 days and keep the last 30 tagged ones)",
+                repository.urn,
+            )
+
+
+def _check_scanning(repository: Resource, registry_scans: bool | None, findings: Findings) -> None:
+    scan_on_push = get_path(repository.props.get("imageScanningConfiguration"), "scanOnPush")
+    if is_unknown(scan_on_push):
+        findings.inconclusive(f"{repository.label} imageScanningConfiguration.scanOnPush")
+        return
+    if scan_on_push is True or registry_scans is True:
+        return
+    if registry_scans is None:
+        findings.inconclusive(f"{repository.label} scanning (a registry scanning configuration's scanType)")
+        return
+    findings.violation(
+        f"{repository.label} imageScanningConfiguration.scanOnPush is {scan_on_push!r}: pushed images are not "
+        "scanned for vulnerabilities; set imageScanningConfiguration.scanOnPush true",
+        repository.urn,
+    )
+
+
+def _check_mutability(repository: Resource, config: dict, findings: Findings) -> None:
+    mode = repository.props.get("imageTagMutability")
+    if is_unknown(mode):
+        findings.inconclusive(f"{repository.label} imageTagMutability")
+        return
+    allowed = IMMUTABLE_MODES if config.get("allowImmutableWithExclusion") is not False else ("IMMUTABLE",)
+    if mode not in allowed:
+        shown = "is not set (MUTABLE by default)" if mode is None else f"is {mode!r}"
+        findings.violation(
+            f"{repository.label} imageTagMutability {shown}: a pushed tag can later point at another image; set "
+            "imageTagMutability to \"IMMUTABLE\"",
+            repository.urn,
+        )
+
+
+ecr_repository_hardened = stack_policy(
+    name="ecr-repository-hardened",
+    description="ECR repositories scan images on push, keep tags immutable and have a lifecycle policy.",
+    validate=validate_repository_hardened,
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Set imageScanningConfiguration.scanOnPush true (or enable enhanced scanning for the registry), "
+        "imageTagMutability \"IMMUTABLE\", and add an aws.ecr.LifecyclePolicy that expires untagged and old images."
+    ),
+    url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html",
+    config_schema={
+        "requireLifecyclePolicy": {
+            "type": "boolean",
+            "default": True,
+            "description": "Require an aws.ecr.LifecyclePolicy for every repository in the stack.",
+        },
+        "allowImmutableWithExclusion": {
+            "type": "boolean",
+            "default": True,
+            "description": "Accept IMMUTABLE_WITH_EXCLUSION (immutable except for tags matching exclusion filters).",
+        },
+    },
+)
+
+POLICIES: list = [ecr_repository_hardened]

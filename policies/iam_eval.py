@@ -297,8 +297,12 @@ def _literal_prefix(text: str, stops: str) -> str:
 
 
 def glob_match(pattern: str, value: str) -> Tri:
-    """Glob match where `value` may hold UNKNOWN_PART: YES when every possible value matches,
-    NO when none can, MAYBE otherwise."""
+    """Glob match where `value` may hold unknown parts: YES when every possible value matches,
+    NO when none can, MAYBE otherwise.
+
+    A bare UNKNOWN_PART is a value we do not know (an account ID); an `unknown_token` is a
+    value not assigned yet (a new key's ID), which only a wildcard or the same token matches.
+    """
     if _glob_regex(pattern).fullmatch(value):
         return Tri.YES
     if UNKNOWN_PART not in value:
@@ -308,9 +312,21 @@ def glob_match(pattern: str, value: str) -> Tri:
     if not (known_value.startswith(known_pattern) or known_pattern.startswith(known_value)):
         return Tri.NO
     if not any(char in pattern for char in "*?"):
-        # A literal cannot name a value that has not been assigned yet (a new key's ID).
-        return Tri.NO
+        return Tri.MAYBE if _value_regex(value).fullmatch(pattern) else Tri.NO
     return Tri.MAYBE
+
+
+_TOKEN = re.compile(f"{UNKNOWN_PART}[^{UNKNOWN_PART}]+{UNKNOWN_PART}")
+
+
+def _value_regex(value: str) -> re.Pattern:
+    """What a partly known value may turn out to be, as a regex over literal text."""
+    out = []
+    for index, piece in enumerate(_TOKEN.split(value)):
+        if index:
+            out.append("(?!)")  # a value not assigned yet cannot be written down literally
+        out.append(".+".join(re.escape(part) for part in piece.split(UNKNOWN_PART)))
+    return re.compile("".join(out), re.DOTALL)
 
 
 # ---------------------------------------------------------------- conditions

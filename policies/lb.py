@@ -187,6 +187,15 @@ class SgRule:
         return low is not None and high is not None and low <= port <= high
 
 
+def _or_empty(value: Any) -> Any:
+    """A list property, [] when missing; UNKNOWN stays UNKNOWN."""
+    return [] if value is None else value
+
+
+def _one_or_none(value: Any) -> list:
+    return [] if value is None or value == "" else [value]
+
+
 def _inline_rules(group: Resource, prop: str) -> tuple[list[SgRule], bool]:
     items = group.props.get(prop)
     if is_unknown(items):
@@ -200,8 +209,8 @@ def _inline_rules(group: Resource, prop: str) -> tuple[list[SgRule], bool]:
             continue
         rules.append(SgRule(
             owner=group, prop=prop, protocol=item.get("protocol"), from_port=item.get("fromPort"),
-            to_port=item.get("toPort"), groups=item.get("securityGroups") or [],
-            cidrs=item.get("cidrBlocks") or [], self_ref=item.get("self") is True,
+            to_port=item.get("toPort"), groups=_or_empty(item.get("securityGroups")),
+            cidrs=_or_empty(item.get("cidrBlocks")), self_ref=item.get("self") is True,
         ))
     return rules, unknown
 
@@ -225,8 +234,8 @@ def security_group_rules(index: StackIndex, group: Resource, direction: str) -> 
         rules.append(SgRule(
             owner=rule, prop="sourceSecurityGroupId", protocol=rule.props.get("protocol"),
             from_port=rule.props.get("fromPort"), to_port=rule.props.get("toPort"),
-            groups=[rule.props["sourceSecurityGroupId"]] if rule.props.get("sourceSecurityGroupId") else [],
-            cidrs=rule.props.get("cidrBlocks") or [], self_ref=rule.props.get("self") is True,
+            groups=_one_or_none(rule.props.get("sourceSecurityGroupId")),
+            cidrs=_or_empty(rule.props.get("cidrBlocks")), self_ref=rule.props.get("self") is True,
         ))
     vpc_type = VPC_SECURITY_GROUP_INGRESS_RULE if direction == "ingress" else VPC_SECURITY_GROUP_EGRESS_RULE
     for rule in index.of_type(vpc_type):
@@ -241,7 +250,7 @@ def security_group_rules(index: StackIndex, group: Resource, direction: str) -> 
         rules.append(SgRule(
             owner=rule, prop="referencedSecurityGroupId", protocol=rule.props.get("ipProtocol"),
             from_port=rule.props.get("fromPort"), to_port=rule.props.get("toPort"),
-            groups=[peer] if peer is not None else [], cidrs=[cidr] if cidr is not None else [],
+            groups=_one_or_none(peer), cidrs=_one_or_none(cidr),
         ))
     return rules, unknown
 

@@ -1,3 +1,676 @@
-"""Rules of the network area (see ../shared/policy-catalog.md)."""
+"""Rules of the network area (see ../shared/policy-catalog.md): can tasks reach what they start with?
 
-POLICIES: list = []
+For every awsvpc ECS service and task set, every subnet it runs tasks in, and every AWS
+service the task needs before its containers start, one of these paths must work:
+- a public IP on the task plus a default route to an internet gateway;
+- a default route to a NAT gateway that itself sits in a subnet routed to an internet gateway;
+- an interface VPC endpoint (private DNS on, security groups passing 443 both ways);
+- for S3, a gateway endpoint on the subnet's route table.
+An interface endpoint with private DNS on captures the service's name for the whole VPC,
+so when one exists it is the only path: a NAT gateway does not rescue a broken endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import Severity
+
+import ecs_model
+from aws_types import ECS_TASK_DEFINITION
+from live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
+from network_model import (
+    ANYWHERE,
+    HTTPS,
+    SECURITY_GROUPS,
+    SUBNETS,
+    Endpoint,
+    Network,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    Tri,
+    Unsure,
+    all_of,
+    allows_port,
+    any_of,
+    cidr_covers,
+    is_public_cidr,
+)
+from rule_kit import Malformed, Resource, is_unknown, stack_policy
+from stack_index import StackIndex
+
+INTERNET = "internet"
+
+SERVICE_NAMES = {
+    "ecr.api": "ECR API",
+    "ecr.dkr": "ECR DKR",
+    "s3": "S3",
+    "logs": "CloudWatch Logs",
+    "ssm": "SSM",
+    "secretsmanager": "Secrets Manager",
+}
+
+# What the ECS agent prints when the call times out (field notes §2, and the agent's
+# messages for the log driver and the secrets it fetches).
+AWS_ERRORS = {
+    "ecr.api": "ResourceInitializationError: unable to pull secrets or registry auth operation error ECR: "
+               "GetAuthorizationToken, exceeded maximum number of attempts dial tcp <ip>:443: i/o timeout",
+    "ecr.dkr": "CannotPullContainerError: failed to do request  dial tcp <ip>:443: i/o timeout",
+    "s3": "CannotPullContainerError: failed to do request  dial tcp <ip>:443: i/o timeout",
+    "logs": "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
+            "failed to create Cloudwatch log stream: RequestError: send request failed dial tcp <ip>:443: i/o timeout",
+    "ssm": "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+           "failed: unable to retrieve secrets from ssm: RequestError: send request failed dial tcp <ip>:443: "
+           "i/o timeout",
+    "secretsmanager": "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+                      "retrieval failed: unable to retrieve secret from asm: RequestError: send request failed "
+                      "dial tcp <ip>:443: i/o timeout",
+    INTERNET: "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to do request "
+              "dial tcp <ip>:443: i/o timeout",
+}
+
+CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
+    **LIVE_LOOKUP_SCHEMA,
+    "checkEndpointAzs": {
+        "type": "boolean",
+        "default": True,
+        "description": (
+            "Report an interface endpoint without a subnet in an AZ the tasks run in (a resilience "
+            "defect: tasks there reach it across AZs and lose it when its AZ fails)."
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Need:
+    """An AWS service (or the internet) a task needs at start; `region` None means the task's own."""
+
+    service: str
+    region: str | None
+    why: str
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One way to reach a service: works (True), cannot (False, with the problem) or Unsure."""
+
+    ok: Tri
+    problem: str = ""
+    fix: str = ""
+    weight: int = 0
+
+
+# --- what a task needs at start ---------------------------------------------------------
+
+
+def _arn_parts(value: str) -> tuple[str, str] | None:
+    parts = value.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    return parts[2], parts[3]
+
+
+def needs_of(containers: list[ecs_model.Container], registry_needs: bool) -> tuple[list[Need], list[str]]:
+    """(needs, unknown items). `registry_needs` selects ECR's needs, else the other services'."""
+    needs: list[Need] = []
+    unknown: list[str] = []
+
+    def add(need: Need) -> None:
+        if all((n.service, n.region) != (need.service, need.region) for n in needs):
+            needs.append(need)
+
+    for container in containers:
+        name = container.name if isinstance(container.name, str) else "?"
+        image = ecs_model.parse_image(container.image)
+        if registry_needs:
+            if is_unknown(container.image):
+                unknown.append(f"the image of container '{name}'")
+            elif image is not None and image.is_private_ecr:
+                for service in ("ecr.api", "ecr.dkr", "s3"):
+                    add(Need(service, image.region, f"image {container.image}"))
+            continue
+        if is_unknown(container.image):
+            unknown.append(f"the image of container '{name}'")
+        elif image is not None and not image.is_private_ecr:
+            add(Need(INTERNET, None, f"image {container.image} from registry {image.registry}"))
+        if container.uses_awslogs:
+            region = container.log_options.get("awslogs-region")
+            add(Need("logs", region if isinstance(region, str) else None, f"awslogs in container '{name}'"))
+        elif is_unknown(container.log_driver):
+            unknown.append(f"the log driver of container '{name}'")
+        references = [value for _, value in container.secrets]
+        credentials = container.raw.get("repositoryCredentials")
+        if isinstance(credentials, dict) and credentials.get("credentialsParameter") is not None:
+            references.append(credentials.get("credentialsParameter"))
+        for value in references:
+            if not isinstance(value, str) or is_unknown(value):
+                unknown.append(f"a secret valueFrom of container '{name}'")
+                continue
+            parts = _arn_parts(value)
+            if parts is None:
+                add(Need("ssm", None, f"secrets of container '{name}'"))
+            elif parts[0] in ("ssm", "secretsmanager"):
+                add(Need(parts[0], parts[1] or None, f"secrets of container '{name}'"))
+    return needs, unknown
+
+
+def _service_name(need: Need, region: str) -> str:
+    return f"com.amazonaws.{need.region or region}.{need.service}"
+
+
+def _describe_need(need: Need, region: str) -> str:
+    if need.service == INTERNET:
+        return f"the internet ({need.why})"
+    return f"{SERVICE_NAMES[need.service]} ({_service_name(need, region)})"
+
+
+# --- paths ------------------------------------------------------------------------------
+
+
+class Reach:
+    """Evaluates the paths from one runner's tasks in one subnet."""
+
+    def __init__(self, network: Network, runner: Resource, subnet: Subnet, route_table: RouteTable,
+                 groups: list[SecurityGroup | Unsure], public_ip: Any):
+        self.network = network
+        self.runner = runner
+        self.subnet = subnet
+        self.route_table = route_table
+        self.groups = groups
+        self.public_ip = public_ip
+
+    @property
+    def group_labels(self) -> str:
+        return ", ".join(g.label for g in self.groups if isinstance(g, SecurityGroup)) or "none"
+
+    # the internet, directly or through NAT
+
+    def internet(self) -> Leg:
+        route = _default_route(self.route_table)
+        table = self.route_table.label
+        if isinstance(route, Unsure):
+            return Leg(route)
+        if route is None:
+            return Leg(False, f"{table} has no default route (0.0.0.0/0) to a NAT gateway or an internet gateway",
+                       "Add a 0.0.0.0/0 route to a NAT gateway in a public subnet", 0)
+        if isinstance(route.target, Unsure):
+            return Leg(route.target)
+        if route.target == "igw":
+            if is_unknown(self.public_ip):
+                return Leg(Unsure.of(f"{self.runner.label} networkConfiguration.assignPublicIp (unknown)"))
+            if self.public_ip is not True:
+                return Leg(False, (
+                    f"{table} routes 0.0.0.0/0 to an internet gateway, but {self.runner.label} "
+                    f"networkConfiguration.assignPublicIp is {_show(self.public_ip)}; a task without a public IP "
+                    "cannot use an internet gateway"),
+                    "Set networkConfiguration.assignPublicIp to true, or run the tasks in private subnets routed "
+                    "to a NAT gateway", 2)
+            return self._egress_to_internet()
+        if route.target == "nat":
+            return self._through_nat(route)
+        if route.target == "other":
+            return Leg(Unsure.of(f"{table} routes 0.0.0.0/0 to {route.target_value}; where that traffic leaves "
+                                 "the network is outside what the pack can see"))
+        return Leg(False, f"{table} routes 0.0.0.0/0 to {route.target_value}, which does not lead to the internet",
+                   "Route 0.0.0.0/0 to a NAT gateway in a public subnet", 1)
+
+    def _through_nat(self, route) -> Leg:
+        nat = route.nat
+        if isinstance(nat, Unsure):
+            return Leg(nat)
+        if is_unknown(nat.connectivity):
+            return Leg(Unsure.of(f"{nat.label} connectivityType (unknown)"))
+        if nat.connectivity == "private":
+            return Leg(False, f"{self.route_table.label} routes 0.0.0.0/0 to {nat.label}, whose connectivityType "
+                              "is 'private'; a private NAT gateway does not reach the internet",
+                       "Route 0.0.0.0/0 to a public NAT gateway", 2)
+        if isinstance(nat.state, str) and nat.state != "available":
+            return Leg(False, f"{nat.label} is in state '{nat.state}'; it must be 'available'",
+                       "Use an available NAT gateway", 2)
+        if nat.subnet is None:
+            return Leg(Unsure.of(f"{nat.label} subnetId (missing or unresolved)"))
+        if isinstance(nat.subnet, Unsure):
+            return Leg(nat.subnet)
+        nat_table = self.network.route_table_of(nat.subnet)
+        if isinstance(nat_table, Unsure):
+            return Leg(nat_table)
+        nat_route = _default_route(nat_table)
+        if isinstance(nat_route, Unsure):
+            return Leg(nat_route)
+        if nat_route is None or nat_route.target != "igw":
+            if nat_route is not None and isinstance(nat_route.target, Unsure):
+                return Leg(nat_route.target)
+            return Leg(False, (
+                f"{self.route_table.label} routes 0.0.0.0/0 to {nat.label}, but the NAT gateway's "
+                f"{nat.subnet.label} has no default route to an internet gateway ({nat_table.label})"),
+                "Place the NAT gateway in a public subnet whose route table sends 0.0.0.0/0 to an internet gateway",
+                2)
+        return self._egress_to_internet()
+
+    def _egress_to_internet(self) -> Leg:
+        answers = []
+        for group in self.groups:
+            if isinstance(group, Unsure):
+                answers.append(group)
+                continue
+            for rule in group.egress:
+                port = allows_port(rule, HTTPS, f"{group.label} egress")
+                destinations = []
+                for cidr in rule.cidrs:
+                    if is_unknown(cidr):
+                        destinations.append(Unsure.of(f"{group.label} egress (an unknown CIDR)"))
+                    elif cidr == ANYWHERE:
+                        destinations.append(True)
+                    elif is_public_cidr(cidr):
+                        destinations.append(Unsure.of(
+                            f"{group.label} egress to {cidr} (whether it covers the service's addresses)"))
+                answers.append(all_of([port, any_of(destinations)]))
+            if group.unsure:
+                answers.append(Unsure(group.unsure))
+        ok = any_of(answers)
+        if ok is False:
+            return Leg(False, f"the task security groups ({self.group_labels}) allow no outbound TCP 443 to "
+                              "0.0.0.0/0",
+                       "Add an egress rule for TCP 443 to 0.0.0.0/0 to the task security group", 2)
+        return Leg(ok)
+
+    # VPC endpoints
+
+    def interface_endpoint(self, endpoint: Endpoint, vpc_key: str) -> Leg:
+        if isinstance(endpoint.state, str) and endpoint.state.lower() != "available":
+            return Leg(False, f"{endpoint.label} is in state '{endpoint.state}'; it must be 'available'",
+                       "Accept or recreate the endpoint until its state is available", 3)
+        vpc = self.network.vpc(vpc_key)
+        for attribute, value in (("enableDnsHostnames", vpc.dns_hostnames), ("enableDnsSupport", vpc.dns_support)):
+            if is_unknown(value):
+                return Leg(Unsure.of(f"{vpc.label} {attribute} (unknown)"))
+            if value is not True:
+                return Leg(False, (f"{vpc.label} has {attribute} {_show(value)}; the private DNS names of its "
+                                   "interface endpoints need enableDnsHostnames and enableDnsSupport true"),
+                           f"Set {attribute} to true on the VPC", 3)
+        if not endpoint.subnets:
+            return Leg(False, f"{endpoint.label} has no subnet, so it has no network interface to answer on",
+                       "Add the task subnets to the endpoint's subnetIds", 3)
+        egress = self._egress_to_endpoint(endpoint, vpc_key)
+        if egress is False:
+            return Leg(False, (f"the task security groups ({self.group_labels}) allow no outbound TCP 443 to "
+                               f"{endpoint.label}"),
+                       "Add an egress rule for TCP 443 to the endpoint's security group", 3)
+        ingress = self._ingress_from_tasks(endpoint, vpc_key)
+        if ingress is False:
+            labels = ", ".join(g.label for g in self._endpoint_groups(endpoint, vpc_key) if isinstance(g, SecurityGroup))
+            return Leg(False, (f"the security groups of {endpoint.label} ({labels or 'none'}) admit no inbound "
+                               f"TCP 443 from the task security groups ({self.group_labels})"),
+                       "Add an ingress rule for TCP 443 from the task security group to the endpoint's security "
+                       "group", 3)
+        return Leg(all_of([egress, ingress]))
+
+    def _endpoint_groups(self, endpoint: Endpoint, vpc_key: str) -> list[SecurityGroup | Unsure]:
+        keys = endpoint.security_groups or [self.network.default_group_of(vpc_key)]
+        return [self.network.security_group(k) for k in keys]
+
+    def _egress_to_endpoint(self, endpoint: Endpoint, vpc_key: str) -> Tri:
+        endpoint_keys = {g.key for g in self._endpoint_groups(endpoint, vpc_key) if isinstance(g, SecurityGroup)}
+        answers: list[Tri] = [g for g in self._endpoint_groups(endpoint, vpc_key) if isinstance(g, Unsure)]
+        for group in self.groups:
+            if isinstance(group, Unsure):
+                answers.append(group)
+                continue
+            for rule in group.egress:
+                where = f"{group.label} egress"
+                destinations: list[Tri] = [_peer_in(peer, endpoint_keys) for peer in rule.peers]
+                for cidr in rule.cidrs:
+                    destinations.append(all_of(
+                        [cidr_covers(cidr, s.cidr if isinstance(s, Subnet) else None, where)
+                         if not isinstance(s, Unsure) else s for s in endpoint.subnets]))
+                answers.append(all_of([allows_port(rule, HTTPS, where), any_of(destinations)]))
+            if group.unsure:
+                answers.append(Unsure(group.unsure))
+        return any_of(answers)
+
+    def _ingress_from_tasks(self, endpoint: Endpoint, vpc_key: str) -> Tri:
+        task_keys = {g.key for g in self.groups if isinstance(g, SecurityGroup)}
+        answers: list[Tri] = [g for g in self.groups if isinstance(g, Unsure)]
+        for group in self._endpoint_groups(endpoint, vpc_key):
+            if isinstance(group, Unsure):
+                answers.append(group)
+                continue
+            for rule in group.ingress:
+                where = f"{group.label} ingress"
+                sources: list[Tri] = [_peer_in(peer, task_keys) for peer in rule.peers]
+                sources += [cidr_covers(cidr, self.subnet.cidr, where) for cidr in rule.cidrs]
+                answers.append(all_of([allows_port(rule, HTTPS, where), any_of(sources)]))
+            if group.unsure:
+                answers.append(Unsure(group.unsure))
+        return any_of(answers)
+
+    def gateway_endpoint(self, endpoint: Endpoint) -> Leg:
+        answers: list[Tri] = []
+        for group in self.groups:
+            if isinstance(group, Unsure):
+                answers.append(group)
+                continue
+            for rule in group.egress:
+                # The gateway's prefix list is an output of the endpoint; any prefix-list
+                # destination is taken as the S3 one rather than guessed at.
+                destinations: list[Tri] = [True for _ in rule.prefix_lists]
+                destinations += [True for cidr in rule.cidrs if cidr == ANYWHERE]
+                answers.append(all_of([allows_port(rule, HTTPS, f"{group.label} egress"), any_of(destinations)]))
+            if group.unsure:
+                answers.append(Unsure(group.unsure))
+        ok = any_of(answers)
+        if ok is False:
+            return Leg(False, (f"the task security groups ({self.group_labels}) allow no outbound TCP 443 to the S3 "
+                               f"prefix list of {endpoint.label} or to 0.0.0.0/0"),
+                       "Add an egress rule for TCP 443 to the S3 prefix list (or 0.0.0.0/0)", 3)
+        return Leg(ok)
+
+
+def _peer_in(peer: Any, keys: set[str]) -> Tri:
+    if isinstance(peer, Unsure):
+        return peer
+    return peer in keys
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
+
+
+def _default_route(table: RouteTable):
+    unsure: list[str] = []
+    for route in table.routes:
+        if is_unknown(route.destination):
+            unsure.append(f"{table.label} a route destination (unknown)")
+        elif route.destination == ANYWHERE:
+            return route
+        elif route.destination is None and isinstance(route.target, Unsure):
+            unsure.extend(route.target.items)
+    return Unsure(tuple(unsure)) if unsure else None
+
+
+def _matches(endpoint: Endpoint, need: Need) -> Tri:
+    name = endpoint.service_name
+    if is_unknown(name):
+        return Unsure.of(f"{endpoint.label} serviceName (unknown)")
+    if not isinstance(name, str):
+        return False
+    parts = name.split(".")
+    if len(parts) < 4 or parts[0] != "com" or parts[1] != "amazonaws":
+        return False
+    return ".".join(parts[3:]) == need.service and (need.region is None or parts[2] == need.region)
+
+
+def evaluate_need(reach: Reach, need: Need, vpc_key: str) -> Leg:
+    """The verdict for one need from one subnet: the working path, or the most relevant broken one."""
+    if need.service == INTERNET:
+        return reach.internet()
+    endpoints, unreadable = reach.network.endpoints_in(vpc_key)
+    unsure_matches = [m for e in endpoints if isinstance(m := _matches(e, need), Unsure)]
+    matching = [e for e in endpoints if _matches(e, need) is True]
+    interfaces = [e for e in matching if e.endpoint_type == "Interface"]
+    captured = [e for e in interfaces if e.private_dns is True]
+    if captured:
+        return reach.interface_endpoint(captured[0], vpc_key)
+    legs: list[Leg] = []
+    if need.service == "s3":
+        for gateway in (e for e in matching if e.endpoint_type == "Gateway"):
+            associated = any_of(_peer_in(t, {reach.route_table.key}) for t in gateway.route_tables)
+            if associated is True:
+                return reach.gateway_endpoint(gateway)
+            if isinstance(associated, Unsure):
+                legs.append(Leg(associated))
+            else:
+                legs.append(Leg(False, f"{gateway.label} is not associated with {reach.route_table.label}",
+                                f"Add {reach.route_table.label} to the routeTableIds of {gateway.label}", 3))
+    for endpoint in interfaces:
+        if is_unknown(endpoint.private_dns):
+            legs.append(Leg(Unsure.of(f"{endpoint.label} privateDnsEnabled (unknown)")))
+        else:
+            legs.append(Leg(False, (f"{endpoint.label} has privateDnsEnabled {_show(endpoint.private_dns)}, so tasks "
+                                    "resolve the service's public name and bypass it"),
+                            f"Set privateDnsEnabled to true on {endpoint.label}", 3))
+    legs.append(reach.internet())
+    legs.extend(Leg(m) for m in unsure_matches)
+    if unreadable:
+        legs.append(Leg(Unsure(unreadable)))
+    ok = any_of(leg.ok for leg in legs)
+    if ok is not False:
+        return Leg(ok)
+    return max(legs, key=lambda leg: leg.weight)
+
+
+# --- the rules --------------------------------------------------------------------------
+
+
+def _endpoint_fix(needs: list[Need], region: str) -> str:
+    interfaces = [_service_name(n, region) for n in needs if n.service not in ("s3", INTERNET)]
+    parts = []
+    if interfaces:
+        parts.append("interface endpoint" + ("s " if len(interfaces) > 1 else " ") + _join(interfaces)
+                     + " with privateDnsEnabled true")
+    if any(n.service == "s3" for n in needs):
+        parts.append(f"a gateway endpoint {_service_name(next(n for n in needs if n.service == 's3'), region)} "
+                     "on this route table")
+    return " and ".join(parts)
+
+
+def _region_of(subnet: Subnet, runner: Resource, config: dict) -> str:
+    zone = subnet.zone
+    if isinstance(zone, str) and zone[-1:].isalpha() and zone.count("-") >= 2:
+        return zone[:-1]
+    for value in (runner.provider_props.get("region"), config.get("awsRegion")):
+        if isinstance(value, str) and value:
+            return value
+    return "<region>"
+
+
+def _zone_text(subnet: Subnet) -> str:
+    return subnet.zone if isinstance(subnet.zone, str) else "AZ known after update"
+
+
+def _containers(index: StackIndex, network: Network, runner: Resource) -> list | Unsure | None:
+    """The runner's containers; None when its task definition is not awsvpc (nothing to check)."""
+    ref = ecs_model.task_definition_of(index, runner)
+    if ref is None:
+        return Unsure.of(f"{runner.label} taskDefinition (missing)")
+    if ref.resource is not None:
+        mode = ecs_model.network_mode(ref.resource)
+        if isinstance(mode, str) and mode != "awsvpc":
+            return None
+        containers = ecs_model.containers_of(ref.resource)
+        if is_unknown(containers):
+            return Unsure.of(f"{ref.resource.label} containerDefinitions (unknown)")
+        if isinstance(containers, Malformed):
+            return Unsure.of(f"{ref.resource.label} containerDefinitions ({containers.error})")
+        return containers
+    if not isinstance(ref.value, str) or is_unknown(ref.value):
+        return Unsure.of(f"{runner.label} taskDefinition (an unknown value that no task definition here supplies)")
+    answer = network.live.call("ecs", "describe_task_definition", taskDefinition=ref.value)
+    what = f"task definition {ref.value} (outside the stack)"
+    if not answer.ok:
+        return Unsure.of(f"{what}: {answer.reason}")
+    definition = answer.data.get("taskDefinition") or {}
+    stand_in = Resource(ECS_TASK_DEFINITION, ref.value, ref.value,
+                        {"containerDefinitions": json.dumps(definition.get("containerDefinitions") or [])})
+    return ecs_model.containers_of(stand_in)
+
+
+def _validate(index: StackIndex, findings, config: dict, registry_needs: bool) -> None:
+    runners = ecs_model.services_and_task_sets(index)
+    if not runners:
+        return
+    provider_region = next((r.provider_props.get("region") for r in runners
+                            if isinstance(r.provider_props.get("region"), str)), "")
+    network = Network(index, LiveAws.from_config(config, provider_region))
+    for runner in runners:
+        _validate_runner(index, network, runner, findings, config, registry_needs)
+
+
+def _validate_runner(index: StackIndex, network: Network, runner: Resource, findings, config: dict,
+                     registry_needs: bool) -> None:
+    settings = runner.get("networkConfiguration")
+    if settings is None:
+        return  # bridge or host networking: the tasks use the instance's network
+    if is_unknown(settings):
+        findings.inconclusive(f"{runner.label} networkConfiguration (unknown)")
+        return
+    containers = _containers(index, network, runner)
+    if containers is None:
+        return
+    if isinstance(containers, Unsure):
+        needs, unknown_needs = [], list(containers.items)
+    else:
+        needs, unknown_needs = needs_of(containers, registry_needs)
+    if not needs and not unknown_needs:
+        return
+    subnet_keys = network.keys(runner, "networkConfiguration", ecs_model.subnets_of(runner), SUBNETS, "subnet")
+    group_value = settings.get("securityGroups") if isinstance(settings, dict) else None
+    group_keys = network.keys(runner, "networkConfiguration", group_value, SECURITY_GROUPS, "security group")
+    public_ip = settings.get("assignPublicIp", False) if isinstance(settings, dict) else False
+    for key in subnet_keys:
+        subnet = network.subnet(key)
+        if isinstance(subnet, Unsure):
+            _inconclusive(findings, runner, subnet)
+            continue
+        table = network.route_table_of(subnet)
+        if isinstance(table, Unsure):
+            _inconclusive(findings, runner, table)
+            continue
+        if isinstance(subnet.vpc, Unsure):
+            _inconclusive(findings, runner, subnet.vpc)
+            continue
+        keys = group_keys or [network.default_group_of(subnet.vpc)]
+        reach = Reach(network, runner, subnet, table, [network.security_group(k) for k in keys], public_ip)
+        region = _region_of(subnet, runner, config)
+        _judge(findings, reach, subnet.vpc, needs, region, config)
+        if unknown_needs:
+            _judge_unknown_needs(findings, reach, subnet.vpc, runner, unknown_needs)
+
+
+def _judge(findings, reach: Reach, vpc_key: str, needs: list[Need], region: str, config: dict) -> None:
+    broken: dict[tuple[str, str], list[Need]] = {}
+    for need in needs:
+        leg = evaluate_need(reach, need, vpc_key)
+        if isinstance(leg.ok, Unsure):
+            _inconclusive(findings, reach.runner, leg.ok)
+        elif leg.ok is False:
+            broken.setdefault((leg.problem, leg.fix), []).append(need)
+        elif need.service != INTERNET and config.get("checkEndpointAzs", True) is True:
+            _check_endpoint_zones(findings, reach, vpc_key, need, region)
+    for (problem, fix), group in broken.items():
+        services = _join([_describe_need(n, region) for n in group])
+        if problem.endswith("to a NAT gateway or an internet gateway"):
+            alternatives = []
+            aws_needs = [n for n in group if n.service != INTERNET]
+            if aws_needs:
+                alternatives.append(f"create {_endpoint_fix(aws_needs, region)} in this VPC")
+            if len(aws_needs) < len(group):
+                alternatives.append("copy the image into a private ECR repository")
+            fix = f"{fix}, or {' and '.join(alternatives)}"
+        findings.violation(
+            f"{reach.runner.label} runs tasks in {reach.subnet.label} ({_zone_text(reach.subnet)}) that cannot reach "
+            f"{services}: {problem}. {fix}. Tasks fail to start with: {AWS_ERRORS[group[0].service]}",
+            reach.runner.urn,
+        )
+
+
+def _check_endpoint_zones(findings, reach: Reach, vpc_key: str, need: Need, region: str) -> None:
+    endpoints, _ = reach.network.endpoints_in(vpc_key)
+    for endpoint in endpoints:
+        if _matches(endpoint, need) is not True or endpoint.endpoint_type != "Interface" or endpoint.private_dns is not True:
+            continue
+        zones = [s.zone for s in endpoint.subnets if isinstance(s, Subnet)]
+        unsure = [s for s in endpoint.subnets if isinstance(s, Unsure)]
+        zone = reach.subnet.zone
+        if zone in zones:
+            return
+        if not isinstance(zone, str) or unsure or any(not isinstance(z, str) for z in zones):
+            _inconclusive(findings, reach.runner, Unsure.of(
+                f"the AZs of {reach.subnet.label} and of the subnets of {endpoint.label}"))
+            return
+        there = _join(sorted(set(zones)))
+        findings.violation(
+            f"{reach.runner.label} runs tasks in {reach.subnet.label} ({zone}), but {endpoint.label} "
+            f"({_service_name(need, region)}) has no subnet in {zone} (its subnets are in {there}): the tasks reach it "
+            f"across AZs, pay for cross-AZ traffic and lose {SERVICE_NAMES[need.service]} when {there} fails. "
+            f"Add a subnet in {zone} to the subnetIds of {endpoint.label}.",
+            reach.runner.urn,
+        )
+        return
+
+
+def _judge_unknown_needs(findings, reach: Reach, vpc_key: str, runner: Resource, unknown: list[str]) -> None:
+    # Which services the task needs is not known; only a path that reaches every
+    # service makes that irrelevant: the internet with no endpoint capturing any name.
+    endpoints, _ = reach.network.endpoints_in(vpc_key)
+    if reach.internet().ok is True and not any(e.private_dns is True for e in endpoints):
+        return
+    _inconclusive(findings, runner, Unsure(tuple(unknown)), "which services its tasks need")
+
+
+def _inconclusive(findings, runner: Resource, unsure: Unsure, about: str = "") -> None:
+    lead = f"{runner.label} {about}: " if about else f"{runner.label}: "
+    findings.inconclusive(lead + "; ".join(unsure.items))
+
+
+def _join(items: Iterable[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def validate_reach_ecr(index: StackIndex, findings, config: dict) -> None:
+    _validate(index, findings, config, registry_needs=True)
+
+
+def validate_reach_task_services(index: StackIndex, findings, config: dict) -> None:
+    _validate(index, findings, config, registry_needs=False)
+
+
+ecs_subnets_reach_ecr = stack_policy(
+    name="ecs-subnets-reach-ecr",
+    description=(
+        "Checks that every subnet an awsvpc ECS service or task set runs in can reach ECR API, ECR DKR and S3 "
+        "through a public IP and an internet gateway, a NAT gateway, or VPC endpoints."
+    ),
+    validate=validate_reach_ecr,
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Give the task subnets a path to ECR: a 0.0.0.0/0 route to a NAT gateway that sits in a public subnet; "
+        "or interface endpoints com.amazonaws.<region>.ecr.api and com.amazonaws.<region>.ecr.dkr with "
+        "privateDnsEnabled true, a subnet in every task AZ and a security group admitting TCP 443 from the task "
+        "security group (which must allow TCP 443 out), plus a gateway endpoint com.amazonaws.<region>.s3 on the "
+        "task subnets' route tables; or, in a public subnet, networkConfiguration.assignPublicIp true."
+    ),
+    url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
+    config_schema=CONFIG_SCHEMA,
+)
+
+ecs_subnets_reach_task_services = stack_policy(
+    name="ecs-subnets-reach-task-services",
+    description=(
+        "Checks that every subnet an awsvpc ECS service or task set runs in can reach the services its tasks "
+        "need at start: CloudWatch Logs for awslogs, SSM and Secrets Manager for secrets, the internet for "
+        "images from public registries."
+    ),
+    validate=validate_reach_task_services,
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Give the task subnets a path to each service: a 0.0.0.0/0 route to a NAT gateway in a public subnet, or "
+        "interface endpoints com.amazonaws.<region>.logs, .ssm and .secretsmanager with privateDnsEnabled true and "
+        "security groups passing TCP 443 from the tasks. Images from registries outside ECR need the NAT gateway "
+        "(or a public IP in a public subnet), or copy them into ECR."
+    ),
+    url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html",
+    config_schema=CONFIG_SCHEMA,
+)
+
+POLICIES: list = [ecs_subnets_reach_ecr, ecs_subnets_reach_task_services]

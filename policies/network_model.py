@@ -209,6 +209,8 @@ class Network:
             return ref.resource.urn
         if _known_str(ref.value):
             return ref.value
+        if not is_unknown(ref.value):
+            return Unsure.of(f"{owner.label} {prop} ({kind}: {ref.value!r} is not an ID)")
         return Unsure.of(f"{owner.label} {prop} ({kind}: an unknown value that no resource in the stack supplies)")
 
     def id_key(self, value: Any, types: Any) -> str | None:
@@ -650,9 +652,14 @@ def allows_port(rule: SgRule, port: int, what: str) -> Tri:
         return True
     if str(protocol).lower() not in ("tcp", "6"):
         return False
-    if not isinstance(rule.from_port, int) or not isinstance(rule.to_port, int):
+    # Numbers arrive as floats over the engine's protocol (protobuf Struct).
+    if not _is_number(rule.from_port) or not _is_number(rule.to_port):
         return False
     return rule.from_port <= port <= rule.to_port
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def cidr_covers(cidr: Any, target: Any, what: str) -> Tri:

@@ -19,7 +19,7 @@ The pack's diagnostics are taken as they are; nothing is re-evaluated here.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +27,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from .errors import PreflightError
-from .host.wire import to_struct
+from .host.wire import normalize, to_struct
 from .pack_process import PackProcess
 from .policy_config import PolicyConfig
 
@@ -129,17 +128,19 @@ class AnalyzerClient:
         self.pool = ThreadPoolExecutor(max_workers=workers)
         self.info: PackInfo | None = None
 
-    def _call(self, method, request, what: str):
+    def _call(self, method, request, call: str, subject: str = ""):
+        what = f"{call} for {subject}" if subject else call
         try:
             return method(request, timeout=self.timeout)
         except grpc.RpcError as error:
             code = error.code()
+            exit_code = self.process.exit_code(wait_s=0 if code == grpc.StatusCode.DEADLINE_EXCEEDED else 1.0)
+            if exit_code is not None:
+                # Calls run concurrently, so which one was in flight says nothing about the cause.
+                raise self.process.error(f"crashed during {call} (exit code {exit_code})") from None
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
                 raise self.process.error(f"did not answer {what} within {self.timeout:g} s "
                                          "(set PREFLIGHT_PACK_TIMEOUT to allow longer)") from None
-            if not self.process.alive():
-                raise self.process.error(
-                    f"crashed during {what} (exit code {self.process.process.returncode})") from None
             raise self.process.error(f"failed during {what}: {error.details()}") from None
 
     def get_info(self, manifest_version: str) -> PackInfo:
@@ -154,7 +155,7 @@ class AnalyzerClient:
                 remediation_steps=policy.remediation_steps,
                 url=policy.url,
                 schema={
-                    "properties": json_format.MessageToDict(policy.configSchema.properties),
+                    "properties": normalize(json_format.MessageToDict(policy.configSchema.properties)),
                     "required": list(policy.configSchema.required),
                 },
             )
@@ -162,7 +163,7 @@ class AnalyzerClient:
         ]
         initial = {
             name: PolicyConfig(LEVEL_NAMES.get(config.enforcementLevel, "advisory"),
-                               json_format.MessageToDict(config.properties))
+                               normalize(json_format.MessageToDict(config.properties)))
             for name, config in response.initialConfig.items()
         }
         # As the engine does, the version in PulumiPolicy.yaml wins over the pack's own.
@@ -190,20 +191,20 @@ class AnalyzerClient:
             entry.properties.update(policy_config.properties)
         self._call(self.stub.Configure, request, "Configure")
 
-    def analyze(self, resources: list[dict[str, Any]], providers: dict[str, dict[str, Any]]) -> list[Diagnostic]:
-        def one(resource: dict[str, Any]) -> list[Diagnostic]:
-            request = analyzer_pb2.AnalyzeRequest(
-                urn=resource["urn"], type=resource["type"], name=resource["name"],
-                properties=to_struct(resource["inputs"]), options=_options(resource),
-            )
-            provider = providers.get(resource.get("provider") or "")
-            if provider is not None:
-                request.provider.CopyFrom(_provider(provider))
-            response = self._call(self.stub.Analyze, request, f"Analyze for {resource['urn']}")
-            # The engine reports every Analyze diagnostic against the analysed resource.
-            return [self._diagnostic(item, resource["urn"]) for item in response.diagnostics]
+    def submit_analyze(self, resource: dict[str, Any], provider: dict[str, Any] | None) -> Future:
+        """Queue `Analyze` for one registration; the future holds its diagnostics."""
+        return self.pool.submit(self._analyze, resource, provider)
 
-        return [diagnostic for found in self.pool.map(one, resources) for diagnostic in found]
+    def _analyze(self, resource: dict[str, Any], provider: dict[str, Any] | None) -> list[Diagnostic]:
+        request = analyzer_pb2.AnalyzeRequest(
+            urn=resource["urn"], type=resource["type"], name=resource["name"],
+            properties=to_struct(resource["inputs"]), options=_options(resource),
+        )
+        if provider is not None:
+            request.provider.CopyFrom(_provider(provider))
+        response = self._call(self.stub.Analyze, request, "Analyze", resource["urn"])
+        # The engine reports every Analyze diagnostic against the analysed resource.
+        return [self._diagnostic(item, resource["urn"]) for item in response.diagnostics]
 
     def analyze_stack(self, resources: list[dict[str, Any]], providers: dict[str, dict[str, Any]]) -> list[Diagnostic]:
         request = analyzer_pb2.AnalyzeStackRequest()

@@ -9,6 +9,7 @@ outputs, pack crash or hang) raises PreflightError with a message that says what
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 from pathlib import Path
@@ -51,33 +52,86 @@ def run_preflight(project_dir: Path | str, stack: str = "dev", mode: str = "prev
     invoke_answers = load_invokes(Path(invokes) if invokes is not None else None)
     outputs_by_stack = load_stack_outputs({name: Path(path) for name, path in (stack_outputs or {}).items()})
 
-    # The pack starts (its interpreter import alone takes a while) while the program runs.
+    # The pack starts (its interpreter import alone takes a while) while the program runs,
+    # and analyses each resource as soon as the program registers it, as the engine does.
     pack = _PackStarter(manifest, project, stack, mode, given_config, str(config_path or "pack defaults"))
     pack.start()
+    feed = _AnalyzeFeed(pack)
     try:
         program_started = time.perf_counter()
         try:
-            run = run_program(project, stack=stack, mode=mode, invokes=invoke_answers, stack_outputs=outputs_by_stack)
+            run = run_program(project, stack=stack, mode=mode, invokes=invoke_answers,
+                              stack_outputs=outputs_by_stack, on_registration=feed.add)
         finally:
             program_s = time.perf_counter() - program_started
         policies_started = time.perf_counter()
+        diagnostics = feed.finish()
         client, info = pack.ready()
-        registered = [record for record in run.resources if not record["read"]]
-        everything = [*run.default_providers, *run.resources]
-        providers = {record["urn"]: record for record in everything if record["type"].startswith("pulumi:providers:")}
-        defaults = [{**provider, "parent": None, "custom": True, "dependencies": [], "propertyDependencies": {},
-                     "options": {}, "outputs": provider["inputs"], "provider": None}
-                    for provider in run.default_providers]
-        diagnostics = client.analyze([*defaults, *registered], providers)
+        defaults = [_default_provider_state(provider) for provider in run.default_providers]
+        providers = {record["urn"]: record for record in [*defaults, *run.resources]
+                     if record["type"].startswith("pulumi:providers:")}
         diagnostics += client.analyze_stack([*defaults, *run.resources], providers)
         policies_s = time.perf_counter() - policies_started
     finally:
+        feed.close()
         pack.stop()
     return Report.build(
         project=project.name, stack=stack, mode=mode, records=run.resources, diagnostics=diagnostics, pack=info,
         timings={"program_s": program_s, "policies_s": policies_s, "total_s": time.perf_counter() - started},
         program_logs=run.logs, program_main=str(project.main),
     )
+
+
+def _default_provider_state(provider: dict[str, Any]) -> dict[str, Any]:
+    """A default provider as a resource of the deployment: its outputs are its inputs."""
+    return {**provider, "parent": None, "custom": True, "dependencies": [], "propertyDependencies": {},
+            "options": {}, "outputs": provider["inputs"], "provider": None}
+
+
+class _AnalyzeFeed:
+    """Sends `Analyze` for each registration as it arrives, once the pack is ready."""
+
+    _END = object()
+
+    def __init__(self, pack: _PackStarter):
+        self.pack = pack
+        self.queue: queue.Queue = queue.Queue()
+        self.futures: list = []
+        self.failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def add(self, registration: dict[str, Any]) -> None:
+        self.queue.put(registration)
+
+    def _run(self) -> None:
+        providers: dict[str, dict[str, Any]] = {}
+        client = None
+        try:
+            client, _ = self.pack.ready()
+        except BaseException as error:  # noqa: BLE001 - reported by finish()
+            self.failure = error
+        while True:
+            registration = self.queue.get()
+            if registration is self._END:
+                return
+            if registration["type"].startswith("pulumi:providers:"):
+                providers[registration["urn"]] = registration
+            if client is not None:
+                provider = providers.get(registration.get("provider") or "")
+                self.futures.append(client.submit_analyze(registration, provider))
+
+    def finish(self) -> list:
+        """Every Analyze diagnostic, once the program has ended and all calls are answered."""
+        self.queue.put(self._END)
+        self._thread.join()
+        if self.failure is not None:
+            raise self.failure
+        return [diagnostic for future in self.futures for diagnostic in future.result()]
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self.queue.put(self._END)
 
 
 class _PackStarter:

@@ -190,15 +190,19 @@ class PackProcess:
 
     def stderr_tail(self) -> str:
         time.sleep(0.05)  # let the pump catch the last lines of a crash
-        return "\n".join(self._stderr)
+        return "\n".join(self._stderr).strip()
 
     def error(self, what: str) -> PreflightError:
         tail = self.stderr_tail()
         detail = f"\nits stderr (last lines):\n{tail}" if tail else "\nit wrote nothing to stderr"
         return PreflightError(f"{self.manifest.label} {what}{detail}")
 
-    def alive(self) -> bool:
-        return self.process.poll() is None
+    def exit_code(self, wait_s: float = 0.0) -> int | None:
+        """The exit code if the process has ended (waiting up to `wait_s` for it), else None."""
+        try:
+            return self.process.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            return None
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -12,6 +12,8 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,8 +50,29 @@ class ProgramRun:
 
 
 def run_program(project: Project, *, stack: str, mode: str, invokes: dict[str, list[dict[str, Any]]],
-                stack_outputs: dict[str, dict[str, Any]]) -> ProgramRun:
+                stack_outputs: dict[str, dict[str, Any]],
+                on_registration: Callable[[dict[str, Any]], None] | None = None) -> ProgramRun:
+    """Run the program; `on_registration` is called (on another thread) with each registration
+    as it happens, default providers included."""
     timeout = float(os.environ.get("PREFLIGHT_PROGRAM_TIMEOUT", DEFAULT_PROGRAM_TIMEOUT_S))
+    read_fd, write_fd = os.pipe()
+    reader = threading.Thread(target=_read_registrations, args=(read_fd, on_registration), daemon=True)
+    reader.start()
+    try:
+        return _run(project, stack, mode, invokes, stack_outputs, write_fd, timeout)
+    finally:
+        reader.join()
+
+
+def _read_registrations(read_fd: int, on_registration: Callable[[dict[str, Any]], None] | None) -> None:
+    with os.fdopen(read_fd) as stream:
+        for line in stream:
+            if on_registration is not None:
+                on_registration(json.loads(line))
+
+
+def _run(project: Project, stack: str, mode: str, invokes: dict[str, list[dict[str, Any]]],
+         stack_outputs: dict[str, dict[str, Any]], write_fd: int, timeout: float) -> ProgramRun:
     with tempfile.TemporaryDirectory(prefix="preflight-") as scratch:
         spec_path = Path(scratch) / "spec.json"
         result_path = Path(scratch) / "result.json"
@@ -62,6 +85,7 @@ def run_program(project: Project, *, stack: str, mode: str, invokes: dict[str, l
             "invokes": invokes,
             "stack_outputs": stack_outputs,
             "result_path": str(result_path),
+            "stream_fd": write_fd,
         }))
         env = {**os.environ, **project.config_env(), "PULUMI_PROJECT": project.name, "PULUMI_STACK": stack,
                "PULUMI_DRY_RUN": "true" if mode == "preview" else "false", "PYTHONUNBUFFERED": "1"}
@@ -70,12 +94,16 @@ def run_program(project: Project, *, stack: str, mode: str, invokes: dict[str, l
             completed = subprocess.run(
                 [project.interpreter, "-c", BOOTSTRAP, str(HOST_DIR), str(spec_path)],
                 cwd=project.directory, env=env, capture_output=True, text=True, timeout=timeout,
+                pass_fds=(write_fd,),
             )
         except subprocess.TimeoutExpired:
             raise PreflightError(
                 f"the program in {project.directory} did not finish within {timeout:g} s "
                 "(set PREFLIGHT_PROGRAM_TIMEOUT to allow longer)"
             ) from None
+        finally:
+            # Only the child writes; closing this end lets the reader see the end of the stream.
+            os.close(write_fd)
         if not result_path.exists():
             raise PreflightError(
                 f"the program host crashed before reporting (exit code {completed.returncode}); "

@@ -4,6 +4,8 @@
 # Usage: scripts/make-test-base-image.sh [TAG]   (root, debootstrap and a Docker daemon needed)
 # Does nothing when TAG already exists, so callers can run it every time.
 set -euo pipefail
+# debootstrap lives in /usr/sbin, which is not on every non-login PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 tag=${1:-berth-test-base:bookworm}
 

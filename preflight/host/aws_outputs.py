@@ -162,9 +162,14 @@ def _subnet(i: dict, c: Context) -> dict:
     return {**_ec2_id("subnet")(i, c), "availabilityZone": zone, "availabilityZoneId": zone_id(c.region, zone)}
 
 
+DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
+              "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw"}
+
+
 def zone_id(region: str, zone: str) -> str:
+    """AWS's zone id form: us-east-1b -> use1-az2, ap-northeast-2a -> apne2-az1."""
     parts = region.split("-")
-    short = parts[0] + "".join(part[0] for part in parts[1:-1]) + parts[-1]
+    short = parts[0] + "".join(DIRECTIONS.get(part, part[0]) for part in parts[1:-1]) + parts[-1]
     letter = zone[-1] if zone else "a"
     return f"{short}-az{ord(letter) - ord('a') + 1}"
 
@@ -407,6 +412,7 @@ def computed_outputs(type_: str, inputs: dict[str, Any], ctx: Context) -> dict[s
     if derive is None:
         return {"id": f"{ctx.name}-{ctx.hex(8)}"}
     outputs = derive(plain(inputs), ctx)
-    if "tags" in inputs and "tagsAll" not in inputs:
+    # AWS resources report their tags merged with the provider's default tags.
+    if type_.startswith("aws:") and "tags" in inputs and "tagsAll" not in inputs:
         outputs["tagsAll"] = inputs["tags"]
     return outputs

@@ -45,8 +45,9 @@ class InvokeError(Exception):
     def __init__(self, token: str, args: dict[str, Any], reason: str):
         super().__init__(f"{token}: {reason}")
         self.token = token
-        self.args = args
+        self.call_args = args
         self.reason = reason
+        self.call_site: list = []
 
 
 def _secret(value: Any) -> dict[str, Any]:

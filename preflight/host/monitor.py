@@ -14,11 +14,14 @@ It extends the SDK's `MockMonitor` (which `pulumi.runtime.set_mocks` installs) s
 
 from __future__ import annotations
 
+import sys
 import threading
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import empty_pb2
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, Mocks, MockResourceArgs
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 
 from .aws_outputs import Context, autoname, computed_outputs
@@ -44,8 +47,12 @@ class InvokeAnswers(Mocks):
 
     def call(self, args: MockCallArgs):
         try:
-            return self.invokes.answer(args.token, dict(args.args)), None
+            return self.invokes.answer(args.token, dict(args.args))
         except InvokeError as error:
+            # The call runs on an executor thread; the program's own frames are on the main
+            # thread, which waits for the answer right now.
+            main_frame = sys._current_frames().get(threading.main_thread().ident)
+            error.call_site = traceback.extract_stack(main_frame) if main_frame is not None else []
             self.failures.append(error)
             raise
 
@@ -55,8 +62,12 @@ class InvokeAnswers(Mocks):
 
 class RecordingMonitor(MockMonitor):
     def __init__(self, answers: InvokeAnswers, *, project: str, stack: str, preview: bool,
-                 config: dict[str, str], stack_outputs: dict[str, dict[str, Any]]):
+                 config: dict[str, str], stack_outputs: dict[str, dict[str, Any]],
+                 emit: Callable[[dict[str, Any]], None] | None = None):
         super().__init__(answers)
+        # Called with each registration as it happens, so the pack can analyse it while the
+        # program goes on (the engine analyses each resource when it is registered).
+        self.emit = emit or (lambda record: None)
         self.project = project
         self.stack = stack
         self.preview = preview
@@ -142,11 +153,13 @@ class RecordingMonitor(MockMonitor):
     def _record(self, urn: str, request, *, inputs: dict[str, Any], outputs: dict[str, Any],
                 resource_id: str, provider_urn: str = "", custom: bool | None = None,
                 read: bool = False) -> None:
-        dependencies = list(dict.fromkeys(request.dependencies))
+        # The SDK collects dependencies in sets, so their order varies from run to run and
+        # means nothing; sorted, two runs of a program record the same thing.
+        dependencies = sorted(set(request.dependencies))
         property_dependencies = {}
         if not read:
             property_dependencies = {
-                key: list(value.urns) for key, value in request.propertyDependencies.items() if value.urns
+                key: sorted(set(value.urns)) for key, value in request.propertyDependencies.items() if value.urns
             }
         options: dict[str, Any] = {}
         if not read:
@@ -181,6 +194,8 @@ class RecordingMonitor(MockMonitor):
             if urn not in self.records:
                 self.order.append(urn)
             self.records[urn] = record
+        if not read:
+            self.emit(record)
 
     def _provider_urn(self, request) -> str:
         if _is_provider(request.type):
@@ -191,14 +206,18 @@ class RecordingMonitor(MockMonitor):
         version = request.version
         name = f"default_{version.replace('.', '_').replace('-', '_')}" if version else "default"
         urn = f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:{package}::{name}"
+        created = None
         with self._lock:
             if urn not in self.default_providers:
-                self.default_providers[urn] = {
+                created = self.default_providers[urn] = {
                     "urn": urn,
                     "type": f"pulumi:providers:{package}",
                     "name": name,
                     "inputs": self._provider_config(package, version),
+                    "default_provider": True,
                 }
+        if created is not None:
+            self.emit(created)
         return urn
 
     def _provider_config(self, package: str, version: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import logging
 import os
 import runpy
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,28 @@ class _LogCollector(logging.Handler):
         self.lines.append({"level": record.levelname.lower(), "message": record.getMessage()})
 
 
+class RecordStream:
+    """Registrations as JSON lines on a pipe the parent reads while the program runs."""
+
+    def __init__(self, fd: int | None):
+        self._file = os.fdopen(fd, "w") if fd is not None else None
+        self._lock = threading.Lock()
+
+    def emit(self, record: dict[str, Any]) -> None:
+        if self._file is None:
+            return
+        line = json.dumps(record) + "\n"
+        with self._lock:
+            self._file.write(line)
+            self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
 def main(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     result: dict[str, Any] = {"ok": False}
@@ -58,6 +81,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
     invokes = Invokes(config.get("aws:region") or "us-east-1", spec.get("invokes") or {})
     answers = InvokeAnswers(invokes)
+    stream = RecordStream(spec.get("stream_fd"))
     monitor = RecordingMonitor(
         answers,
         project=spec["project"],
@@ -65,6 +89,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         preview=spec["mode"] == "preview",
         config=config,
         stack_outputs=spec.get("stack_outputs") or {},
+        emit=stream.emit,
     )
     collector = _LogCollector()
     logger = logging.getLogger("preflight.program")
@@ -92,6 +117,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(main_path), run_name="__main__")))
     except BaseException as exc:  # noqa: BLE001 - every failure of the user's program is reported
         error = describe_error(exc, answers, monitor, project_dir)
+    stream.close()
     if error is None:
         errors = [line["message"] for line in collector.lines if line["level"] == "error"]
         if answers.failures or monitor.missing_stacks or errors:
@@ -111,25 +137,28 @@ def describe_error(exc: BaseException | None, answers: InvokeAnswers, monitor: R
                    project_dir: Path, logged: str = "") -> dict[str, Any]:
     if answers.failures:
         failure = answers.failures[0]
-        return {"kind": "invoke", "token": failure.token, "args": _jsonable(failure.args),
-                "reason": failure.reason, "message": str(failure), "traceback": user_frames(exc, project_dir)}
+        return {"kind": "invoke", "token": failure.token, "args": _jsonable(failure.call_args),
+                "reason": failure.reason, "message": str(failure),
+                "traceback": user_frames(failure.call_site, project_dir)}
     if monitor.missing_stacks:
         return {"kind": "stack_reference", "stack": monitor.missing_stacks[0],
                 "message": str(MissingStackOutputs(monitor.missing_stacks[0])),
-                "traceback": user_frames(exc, project_dir)}
+                "traceback": user_frames(_frames_of(exc), project_dir)}
     if exc is None:
         return {"kind": "program", "message": logged, "traceback": []}
     message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return {"kind": "program", "message": message, "traceback": user_frames(exc, project_dir)}
+    return {"kind": "program", "message": message, "traceback": user_frames(_frames_of(exc), project_dir)}
 
 
-def user_frames(exc: BaseException | None, project_dir: Path) -> list[str]:
-    """The traceback restricted to frames in the user's project, outermost first."""
-    if exc is None:
-        return []
+def _frames_of(exc: BaseException | None) -> list[traceback.FrameSummary]:
+    return list(traceback.extract_tb(exc.__traceback__)) if exc is not None else []
+
+
+def user_frames(frames: list[traceback.FrameSummary], project_dir: Path) -> list[str]:
+    """The frames that lie in the user's project (not its virtualenv), outermost first."""
     root = str(project_dir.resolve())
     lines = []
-    for frame in traceback.extract_tb(exc.__traceback__):
+    for frame in frames:
         filename = str(Path(frame.filename).resolve()) if frame.filename and not frame.filename.startswith("<") else ""
         if filename.startswith(root + os.sep) and "/.venv/" not in filename[len(root):]:
             relative = os.path.relpath(filename, root)

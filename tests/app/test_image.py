@@ -27,12 +27,20 @@ from tests.app.docker_env import (
     unavailable,
     wait_for_http,
 )
-from tests.app.task_contract import DEV_STACK_CONTRACT as CONTRACT
+from tests.app.task_contract import TaskContract, contract_for
 
 pytestmark = pytest.mark.docker
 
 REPOSITORY = "berth-sample"
 APP_UID = "10001"
+
+
+@pytest.fixture(scope="module")
+def contract() -> TaskContract:
+    """What the dev stack's task definition and target group declare (see task_contract.py)."""
+    found = contract_for(REPO_ROOT, "dev")
+    print(f"expectations from {found.source}: {found}")
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +64,8 @@ def image() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def container(image: str) -> Iterator[dict]:
-    port = CONTRACT.container_port
+def container(image: str, contract: TaskContract) -> Iterator[dict]:
+    port = contract.container_port
     # Health checks every second, so the daemon's own verdict arrives within the test's bounds.
     cid = docker(
         "run",
@@ -80,47 +88,51 @@ def container(image: str) -> Iterator[dict]:
         print(f"container logs:\n{logs}")
 
 
-def test_image_runs_as_non_root_user_with_the_declared_port_and_health_check(image: str) -> None:
+def test_image_runs_as_non_root_user_with_the_declared_port_and_health_check(
+    image: str, contract: TaskContract
+) -> None:
     config = json.loads(docker("image", "inspect", image).stdout)[0]["Config"]
 
     assert config["User"] == f"{APP_UID}:{APP_UID}"
-    assert config["ExposedPorts"] == {f"{CONTRACT.container_port}/tcp": {}}
+    assert config["ExposedPorts"] == {f"{contract.container_port}/tcp": {}}
     # The image's own HEALTHCHECK is the task definition's command, so the two cannot drift.
-    assert config["Healthcheck"]["Test"] == list(CONTRACT.health_command)
+    assert config["Healthcheck"]["Test"] == list(contract.health_command)
 
 
 def test_container_listens_on_the_task_definitions_container_port(container: dict) -> None:
+    # The container fixture publishes only the task definition's container port.
     status, headers, body = wait_for_http(f"{container['url']}/", within=30)
 
     assert status == 200
     assert headers["Content-Type"] == "application/json"
-    assert json.loads(body) == {"service": "berth-sample", "health": CONTRACT.health_path}
+    assert json.loads(body) == {"service": "berth-sample", "health": "/health"}
 
 
-def test_target_group_health_path_answers_200(container: dict) -> None:
+def test_target_group_health_path_answers_200(container: dict, contract: TaskContract) -> None:
     wait_for_http(f"{container['url']}/", within=30)
 
-    status, _, body = http_get(f"{container['url']}{CONTRACT.health_path}")
+    status, _, body = http_get(f"{container['url']}{contract.health_path}")
 
     assert status == 200
     assert json.loads(body) == {"status": "ok"}
 
 
-def test_task_definition_health_check_command_succeeds_inside_the_container(container: dict) -> None:
+def test_task_definition_health_check_command_succeeds_inside_the_container(
+    container: dict, contract: TaskContract
+) -> None:
     wait_for_http(f"{container['url']}/", within=30)
 
-    result = docker("exec", container["id"], *CONTRACT.exec_argv())
+    result = docker("exec", container["id"], *contract.exec_argv())
 
-    assert (
-        result.stdout
-        == f"healthy: http://127.0.0.1:{CONTRACT.container_port}{CONTRACT.health_path} answered 200\n"
-    )
+    assert result.stdout == f"healthy: http://127.0.0.1:{contract.container_port}/health answered 200\n"
     assert result.stderr == ""
 
 
-def test_health_check_command_fails_when_nothing_listens_on_the_port(container: dict) -> None:
+def test_health_check_command_fails_when_nothing_listens_on_the_port(
+    container: dict, contract: TaskContract
+) -> None:
     # The same command against an unused port: proves the command can report unhealthy.
-    result = run(["docker", "exec", "--env", "PORT=1", container["id"], *CONTRACT.exec_argv()], timeout=60)
+    result = run(["docker", "exec", "--env", "PORT=1", container["id"], *contract.exec_argv()], timeout=60)
 
     assert result.returncode == 1
     assert result.stdout == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -49,9 +50,12 @@ def test_project_schema_accepts_a_minimal_python_project(tmp_path: Path) -> None
 
 
 def make(workdir: Path, *targets: str) -> subprocess.CompletedProcess:
+    # A top-level make, also when the suite itself runs under `make test` (no "make[1]:" prefix).
+    env = {key: value for key, value in os.environ.items() if key not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     return subprocess.run(
         ["make", "--no-print-directory", f"PYTHON={sys.executable}", *targets],
         cwd=workdir,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -117,4 +121,39 @@ def test_ci_runs_the_readmes_commands() -> None:
     assert script.startswith("#!/usr/bin/env bash\n")
     assert "set -euo pipefail" in script
     lines = [line.strip() for line in script.splitlines()]
-    assert lines.index("make lint") < lines.index("if make test; then")
+    assert lines.index("make lint || lint_status=$?") < lines.index("make test || test_status=$?")
+    assert lines[-2:] == ['if [ "$lint_status" != 0 ]; then exit "$lint_status"; fi', 'exit "$test_status"']
+
+
+def bench_sandbox(tmp_path: Path, scripts: dict[str, str]) -> Path:
+    """The real Makefile with a ready .venv (this interpreter) and the given bench scripts."""
+    shutil.copy(REPO_ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    (tmp_path / "bench").mkdir()
+    for name, source in scripts.items():
+        (tmp_path / "bench" / name).write_text(source)
+    return tmp_path
+
+
+def test_make_bench_runs_every_bench_script_in_order_and_prints_their_figures(tmp_path: Path) -> None:
+    sandbox = bench_sandbox(
+        tmp_path, {"b_slow.py": "print('b: 2.0 s')\n", "a_fast.py": "print('a: 0.1 s')\n"}
+    )
+
+    # --old-file=venv: the sandbox's .venv is ready, so make must not try to install it.
+    result = make(sandbox, "--old-file=venv", "bench")
+
+    assert (result.returncode, result.stdout) == (
+        0,
+        "== bench/a_fast.py\na: 0.1 s\n== bench/b_slow.py\nb: 2.0 s\n",
+    )
+
+
+def test_make_bench_fails_when_a_bench_script_fails(tmp_path: Path) -> None:
+    sandbox = bench_sandbox(tmp_path, {"a.py": "raise SystemExit(3)\n", "b.py": "print('never reached')\n"})
+
+    result = make(sandbox, "--old-file=venv", "bench")
+
+    assert result.returncode == 2
+    assert result.stdout == "== bench/a.py\n"

@@ -23,12 +23,16 @@ from iam_eval import (
 )
 from rule_kit import UNKNOWN, Malformed
 
-A, D, I, U = Decision.ALLOWED, Decision.DENIED, Decision.IMPLICIT_DENY, Decision.INCONCLUSIVE
+# allowed, explicitly denied, no statement allows (the implicit deny), undecided
+A, D, N, U = Decision.ALLOWED, Decision.DENIED, Decision.IMPLICIT_DENY, Decision.INCONCLUSIVE
 
 PARAM = "arn:aws:ssm:us-east-1:111122223333:parameter/library/db/url"
 OTHER_PARAM = "arn:aws:ssm:us-east-1:111122223333:parameter/other/db/url"
 KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-NEW_KEY = partly_known("arn:aws:kms:us-east-1:111122223333:key/", None)
+# A key created in the same stack: its ID is not assigned yet.
+NEW_KEY = partly_known("arn:aws:kms:us-east-1:111122223333:key/", unknown_token("urn:new-key"))
+# A parameter whose account is not known to the rule (but exists).
+SOME_ACCOUNT_PARAM = partly_known("arn:aws:ssm:us-east-1:", None, ":parameter/library/db/url")
 SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"
 VIA_SSM = {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}
 
@@ -51,15 +55,15 @@ def one(*statements):
 
 TABLE = [
     # --- no policy, implicit deny
-    ("no policies at all", [], "ssm:GetParameters", PARAM, {}, I,
+    ("no policies at all", [], "ssm:GetParameters", PARAM, {}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
-    ("empty statement list", [Policy("inline policy 'exec'", doc())], "ssm:GetParameters", PARAM, {}, I,
+    ("empty statement list", [Policy("inline policy 'exec'", doc())], "ssm:GetParameters", PARAM, {}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("exact action and resource", one(allow("ssm:GetParameters", PARAM)), "ssm:GetParameters", PARAM, {}, A,
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
-    ("other action", one(allow("ssm:GetParameter", PARAM)), "ssm:GetParameters", PARAM, {}, I,
+    ("other action", one(allow("ssm:GetParameter", PARAM)), "ssm:GetParameters", PARAM, {}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
-    ("other resource", one(allow("ssm:GetParameters", OTHER_PARAM)), "ssm:GetParameters", PARAM, {}, I,
+    ("other resource", one(allow("ssm:GetParameters", OTHER_PARAM)), "ssm:GetParameters", PARAM, {}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     # --- case and wildcards in actions
     ("action case is ignored", one(allow("SSM:getparameters", PARAM)), "ssm:GetParameters", PARAM, {}, A,
@@ -70,18 +74,18 @@ TABLE = [
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     ("action question mark", one(allow("ssm:GetParameter?")), "ssm:GetParameters", PARAM, {}, A,
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
-    ("question mark needs one character", one(allow("ssm:GetParameters?")), "ssm:GetParameters", PARAM, {}, I,
+    ("question mark needs one character", one(allow("ssm:GetParameters?")), "ssm:GetParameters", PARAM, {}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("service star", one(allow("ssm:*")), "ssm:GetParameters", PARAM, {}, A,
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     ("everything", one(allow("*")), "kms:Decrypt", KEY, {}, A,
      f"kms:Decrypt on {KEY} is allowed by statement 1 of inline policy 'exec'"),
-    ("other service star", one(allow("ssmx:*")), "ssm:GetParameters", PARAM, {}, I,
+    ("other service star", one(allow("ssmx:*")), "ssm:GetParameters", PARAM, {}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("action list", one(allow(["logs:PutLogEvents", "ssm:GetParameters"], PARAM)), "ssm:GetParameters", PARAM, {}, A,
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     # --- resources
-    ("resource case is significant", one(allow("ssm:GetParameters", PARAM.upper())), "ssm:GetParameters", PARAM, {}, I,
+    ("resource case is significant", one(allow("ssm:GetParameters", PARAM.upper())), "ssm:GetParameters", PARAM, {}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("resource star in path", one(allow("ssm:GetParameters", "arn:aws:ssm:us-east-1:111122223333:parameter/library/*")),
      "ssm:GetParameters", PARAM, {}, A,
@@ -121,7 +125,7 @@ TABLE = [
      "ssm:GetParameters", PARAM, {}, A,
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     ("NotAction excludes the action", one({"Effect": "Allow", "NotAction": "ssm:*", "Resource": "*"}),
-     "ssm:GetParameters", PARAM, {}, I,
+     "ssm:GetParameters", PARAM, {}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("Deny NotAction denies everything else", one(allow("*"), {"Effect": "Deny", "NotAction": ["logs:*"], "Resource": "*"}),
      "ssm:GetParameters", PARAM, {}, D,
@@ -133,26 +137,26 @@ TABLE = [
      "ssm:GetParameters", PARAM, {}, A,
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     ("NotResource excludes the resource", one({"Effect": "Allow", "Action": "ssm:*", "NotResource": [PARAM]}),
-     "ssm:GetParameters", PARAM, {}, I,
+     "ssm:GetParameters", PARAM, {}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("Deny with NotResource hits outside resources", one(allow("ssm:*"),
      {"Effect": "Deny", "Action": "ssm:*", "NotResource": "arn:aws:ssm:*:*:parameter/other/*"}),
      "ssm:GetParameters", PARAM, {}, D,
      f"ssm:GetParameters on {PARAM} is denied by statement 2 of inline policy 'exec'"),
     ("statement without Resource is ignored", one({"Effect": "Allow", "Action": "ssm:*"}),
-     "ssm:GetParameters", PARAM, {}, I, f"no statement allows ssm:GetParameters on {PARAM}"),
+     "ssm:GetParameters", PARAM, {}, N, f"no statement allows ssm:GetParameters on {PARAM}"),
     ("statement without Action is ignored", one({"Effect": "Allow", "Resource": "*"}),
-     "ssm:GetParameters", PARAM, {}, I, f"no statement allows ssm:GetParameters on {PARAM}"),
+     "ssm:GetParameters", PARAM, {}, N, f"no statement allows ssm:GetParameters on {PARAM}"),
     ("unknown Effect value is ignored", one({"Effect": "allow", "Action": "*", "Resource": "*"}),
-     "ssm:GetParameters", PARAM, {}, I, f"no statement allows ssm:GetParameters on {PARAM}"),
+     "ssm:GetParameters", PARAM, {}, N, f"no statement allows ssm:GetParameters on {PARAM}"),
     ("malformed document grants nothing", [Policy("inline policy 'x'", Malformed("Expecting value"))],
-     "ssm:GetParameters", PARAM, {}, I, f"no statement allows ssm:GetParameters on {PARAM}"),
+     "ssm:GetParameters", PARAM, {}, N, f"no statement allows ssm:GetParameters on {PARAM}"),
     # --- String conditions
     ("StringEquals matches", one(allow("kms:Decrypt", KEY, Condition={"StringEquals": VIA_SSM})),
      "kms:Decrypt", KEY, VIA_SSM, A, f"kms:Decrypt on {KEY} is allowed by statement 1 of inline policy 'exec'"),
     ("StringEquals is case sensitive", one(allow("kms:Decrypt", KEY,
      Condition={"StringEquals": {"kms:ViaService": "SSM.us-east-1.amazonaws.com"}})),
-     "kms:Decrypt", KEY, VIA_SSM, I, f"no statement allows kms:Decrypt on {KEY}"),
+     "kms:Decrypt", KEY, VIA_SSM, N, f"no statement allows kms:Decrypt on {KEY}"),
     ("condition key names ignore case", one(allow("kms:Decrypt", KEY,
      Condition={"StringEquals": {"KMS:viaservice": "ssm.us-east-1.amazonaws.com"}})),
      "kms:Decrypt", KEY, VIA_SSM, A, f"kms:Decrypt on {KEY} is allowed by statement 1 of inline policy 'exec'"),
@@ -160,36 +164,36 @@ TABLE = [
         "kms:ViaService": ["secretsmanager.us-east-1.amazonaws.com", "ssm.us-east-1.amazonaws.com"]}})),
      "kms:Decrypt", KEY, VIA_SSM, A, f"kms:Decrypt on {KEY} is allowed by statement 1 of inline policy 'exec'"),
     ("StringEquals on an absent key is false", one(allow("kms:Decrypt", KEY, Condition={"StringEquals": VIA_SSM})),
-     "kms:Decrypt", KEY, {"kms:ViaService": ABSENT}, I, f"no statement allows kms:Decrypt on {KEY}"),
+     "kms:Decrypt", KEY, {"kms:ViaService": ABSENT}, N, f"no statement allows kms:Decrypt on {KEY}"),
     ("StringEqualsIfExists on an absent key is true", one(allow("kms:Decrypt", KEY,
      Condition={"StringEqualsIfExists": VIA_SSM})), "kms:Decrypt", KEY, {"kms:ViaService": ABSENT}, A,
      f"kms:Decrypt on {KEY} is allowed by statement 1 of inline policy 'exec'"),
     ("StringEqualsIfExists on a present key compares", one(allow("kms:Decrypt", KEY,
      Condition={"StringEqualsIfExists": VIA_SSM})), "kms:Decrypt", KEY,
-     {"kms:ViaService": "rds.us-east-1.amazonaws.com"}, I, f"no statement allows kms:Decrypt on {KEY}"),
+     {"kms:ViaService": "rds.us-east-1.amazonaws.com"}, N, f"no statement allows kms:Decrypt on {KEY}"),
     ("StringNotEquals on an absent key is true", one(deny("kms:Decrypt", "*",
      Condition={"StringNotEquals": {"aws:SourceVpc": "vpc-1"}}), allow("kms:Decrypt")),
      "kms:Decrypt", KEY, {"aws:SourceVpc": ABSENT}, D,
      f"kms:Decrypt on {KEY} is denied by statement 1 of inline policy 'exec'"),
     ("StringNotEquals with several values is a NOR", one(allow("kms:Decrypt", KEY, Condition={"StringNotEquals": {
         "kms:ViaService": ["rds.us-east-1.amazonaws.com", "ssm.us-east-1.amazonaws.com"]}})),
-     "kms:Decrypt", KEY, VIA_SSM, I, f"no statement allows kms:Decrypt on {KEY}"),
+     "kms:Decrypt", KEY, VIA_SSM, N, f"no statement allows kms:Decrypt on {KEY}"),
     ("StringEqualsIgnoreCase", one(allow("kms:Decrypt", KEY,
      Condition={"StringEqualsIgnoreCase": {"kms:ViaService": "SSM.US-EAST-1.amazonaws.com"}})),
      "kms:Decrypt", KEY, VIA_SSM, A, f"kms:Decrypt on {KEY} is allowed by statement 1 of inline policy 'exec'"),
     ("StringNotEqualsIgnoreCase", one(allow("kms:Decrypt", KEY,
      Condition={"StringNotEqualsIgnoreCase": {"kms:ViaService": "SSM.US-EAST-1.amazonaws.com"}})),
-     "kms:Decrypt", KEY, VIA_SSM, I, f"no statement allows kms:Decrypt on {KEY}"),
+     "kms:Decrypt", KEY, VIA_SSM, N, f"no statement allows kms:Decrypt on {KEY}"),
     ("StringLike with wildcard", one(allow("kms:Decrypt", KEY, Condition={"StringLike": {"kms:ViaService": "ssm.*"}})),
      "kms:Decrypt", KEY, VIA_SSM, A, f"kms:Decrypt on {KEY} is allowed by statement 1 of inline policy 'exec'"),
     ("StringNotLike", one(allow("kms:Decrypt", KEY, Condition={"StringNotLike": {"kms:ViaService": "ssm.*"}})),
-     "kms:Decrypt", KEY, VIA_SSM, I, f"no statement allows kms:Decrypt on {KEY}"),
+     "kms:Decrypt", KEY, VIA_SSM, N, f"no statement allows kms:Decrypt on {KEY}"),
     ("StringNotLike on an absent key is true", one(allow("kms:Decrypt", KEY,
      Condition={"StringNotLike": {"kms:ViaService": "ssm.*"}})), "kms:Decrypt", KEY, {"kms:ViaService": ABSENT}, A,
      f"kms:Decrypt on {KEY} is allowed by statement 1 of inline policy 'exec'"),
     ("operators are ANDed", one(allow("kms:Decrypt", KEY, Condition={
         "StringEquals": VIA_SSM, "StringLike": {"kms:CallerAccount": "999*"}})),
-     "kms:Decrypt", KEY, {**VIA_SSM, "kms:CallerAccount": "111122223333"}, I,
+     "kms:Decrypt", KEY, {**VIA_SSM, "kms:CallerAccount": "111122223333"}, N,
      f"no statement allows kms:Decrypt on {KEY}"),
     ("keys under one operator are ANDed", one(allow("kms:Decrypt", KEY, Condition={"StringEquals": {
         **VIA_SSM, "kms:CallerAccount": "111122223333"}})),
@@ -207,7 +211,7 @@ TABLE = [
      "ssm:GetParameters", PARAM, {"aws:SourceVpce": ABSENT}, A,
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     ("Null true when the key is present", one(allow("ssm:*", "*", Condition={"Null": {"aws:SourceVpce": "true"}})),
-     "ssm:GetParameters", PARAM, {"aws:SourceVpce": "vpce-1"}, I,
+     "ssm:GetParameters", PARAM, {"aws:SourceVpce": "vpce-1"}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("Null false when the key is present", one(allow("ssm:*", "*", Condition={"Null": {"aws:SourceVpce": "false"}})),
      "ssm:GetParameters", PARAM, {"aws:SourceVpce": "vpce-1"}, A,
@@ -217,15 +221,15 @@ TABLE = [
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     ("NumericGreaterThanEquals false", one(allow("ssm:*", "*",
      Condition={"NumericGreaterThanEquals": {"aws:MultiFactorAuthAge": "3600"}})),
-     "ssm:GetParameters", PARAM, {"aws:MultiFactorAuthAge": "60"}, I,
+     "ssm:GetParameters", PARAM, {"aws:MultiFactorAuthAge": "60"}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("NumericNotEquals", one(allow("ssm:*", "*", Condition={"NumericNotEquals": {"s3:max-keys": "10"}})),
-     "ssm:GetParameters", PARAM, {"s3:max-keys": "10"}, I, f"no statement allows ssm:GetParameters on {PARAM}"),
+     "ssm:GetParameters", PARAM, {"s3:max-keys": "10"}, N, f"no statement allows ssm:GetParameters on {PARAM}"),
     ("IpAddress inside the range", one(allow("ssm:*", "*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/16"}})),
      "ssm:GetParameters", PARAM, {"aws:SourceIp": "10.0.3.4"}, A,
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     ("NotIpAddress inside the range", one(allow("ssm:*", "*", Condition={"NotIpAddress": {"aws:SourceIp": "10.0.0.0/16"}})),
-     "ssm:GetParameters", PARAM, {"aws:SourceIp": "10.0.3.4"}, I,
+     "ssm:GetParameters", PARAM, {"aws:SourceIp": "10.0.3.4"}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("ArnLike per segment", one(allow("ssm:*", "*", Condition={"ArnLike": {
         "aws:PrincipalArn": "arn:aws:iam::111122223333:role/app-*"}})),
@@ -233,17 +237,17 @@ TABLE = [
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     ("ArnNotEquals", one(allow("ssm:*", "*", Condition={"ArnNotEquals": {
         "aws:PrincipalArn": "arn:aws:iam::111122223333:role/app-exec"}})),
-     "ssm:GetParameters", PARAM, {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/app-exec"}, I,
+     "ssm:GetParameters", PARAM, {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/app-exec"}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     # --- multivalued keys
     ("ForAnyValue one of them", one(allow("ssm:*", "*", Condition={"ForAnyValue:StringEquals": {
         "aws:TagKeys": ["team", "env"]}})), "ssm:GetParameters", PARAM, {"aws:TagKeys": ["env", "owner"]}, A,
      f"ssm:GetParameters on {PARAM} is allowed by statement 1 of inline policy 'exec'"),
     ("ForAnyValue on an absent key is false", one(allow("ssm:*", "*", Condition={"ForAnyValue:StringEquals": {
-        "aws:TagKeys": ["team"]}})), "ssm:GetParameters", PARAM, {"aws:TagKeys": ABSENT}, I,
+        "aws:TagKeys": ["team"]}})), "ssm:GetParameters", PARAM, {"aws:TagKeys": ABSENT}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("ForAllValues every one of them", one(allow("ssm:*", "*", Condition={"ForAllValues:StringEquals": {
-        "aws:TagKeys": ["team", "env"]}})), "ssm:GetParameters", PARAM, {"aws:TagKeys": ["env", "owner"]}, I,
+        "aws:TagKeys": ["team", "env"]}})), "ssm:GetParameters", PARAM, {"aws:TagKeys": ["env", "owner"]}, N,
      f"no statement allows ssm:GetParameters on {PARAM}"),
     ("ForAllValues on an absent key is true", one(allow("ssm:*", "*", Condition={"ForAllValues:StringEquals": {
         "aws:TagKeys": ["team"]}})), "ssm:GetParameters", PARAM, {"aws:TagKeys": ABSENT}, A,
@@ -258,7 +262,7 @@ TABLE = [
     ("policy variable taken literally in version 2008-10-17",
      [Policy("inline policy 'old'", doc(allow("ssm:*", "arn:aws:ssm:us-east-1:111122223333:parameter/${aws:x}/*"),
                                         version="2008-10-17"))],
-     "ssm:GetParameters", PARAM, {"aws:x": "library"}, I, f"no statement allows ssm:GetParameters on {PARAM}"),
+     "ssm:GetParameters", PARAM, {"aws:x": "library"}, N, f"no statement allows ssm:GetParameters on {PARAM}"),
     ("policy variable not known", one(allow("ssm:*", "arn:aws:ssm:us-east-1:111122223333:parameter/${aws:PrincipalTag/team}/*")),
      "ssm:GetParameters", PARAM, {}, U,
      f"ssm:GetParameters on {PARAM} may be allowed by statement 1 of inline policy 'exec' "
@@ -306,10 +310,10 @@ TABLE = [
     ("new key matched by a wildcard", one(allow("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/*")),
      "kms:Decrypt", NEW_KEY, {}, A,
      "kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/<unknown> is allowed by statement 1 of inline policy 'exec'"),
-    ("new key not named by another key's literal ARN", one(allow("kms:Decrypt", KEY)), "kms:Decrypt", NEW_KEY, {}, I,
+    ("new key not named by another key's literal ARN", one(allow("kms:Decrypt", KEY)), "kms:Decrypt", NEW_KEY, {}, N,
      "no statement allows kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/<unknown>"),
     ("new key not matched by another account's keys", one(allow("kms:Decrypt", "arn:aws:kms:us-east-1:999988887777:key/*")),
-     "kms:Decrypt", NEW_KEY, {}, I,
+     "kms:Decrypt", NEW_KEY, {}, N,
      "no statement allows kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/<unknown>"),
     ("new key and a partial key-id glob", one(allow("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/12*")),
      "kms:Decrypt", NEW_KEY, {}, U,
@@ -320,8 +324,15 @@ TABLE = [
      "kms:Decrypt", partly_known("arn:aws:kms:us-east-1:111122223333:key/", unknown_token("urn:key")), {}, A,
      "kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/<unknown> is allowed by statement 1 of inline policy 'exec'"),
     ("another new key's unknown ARN", one(allow("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/" + unknown_token("urn:b"))),
-     "kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/" + unknown_token("urn:a"), {}, I,
+     "kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/" + unknown_token("urn:a"), {}, N,
      "no statement allows kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/<unknown>"),
+    ("literal ARN and a request whose account is not known", one(allow("ssm:GetParameters", PARAM)),
+     "ssm:GetParameters", SOME_ACCOUNT_PARAM, {}, U,
+     "ssm:GetParameters on arn:aws:ssm:us-east-1:<unknown>:parameter/library/db/url may be allowed by statement 1 of "
+     "inline policy 'exec' (its Resource cannot be matched until its values are known)"),
+    ("literal ARN of another parameter and an unknown account", one(allow("ssm:GetParameters", OTHER_PARAM)),
+     "ssm:GetParameters", SOME_ACCOUNT_PARAM, {}, N,
+     "no statement allows ssm:GetParameters on arn:aws:ssm:us-east-1:<unknown>:parameter/library/db/url"),
     ("partly known request value in a condition", one(allow("logs:PutLogEvents", "*", Condition={"ArnLike": {
         "aws:SourceArn": "arn:aws:ecs:us-east-1:111122223333:task/*"}})),
      "logs:PutLogEvents", "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/web:log-stream:x",
@@ -361,6 +372,9 @@ def test_the_deciding_statement_is_returned_for_messages():
     ("x?", partly_known("x", None), Tri.MAYBE),
     ("y*", partly_known("x", None), Tri.NO),
     ("x" + UNKNOWN_PART, partly_known("x", None), Tri.YES),
+    ("xa", partly_known("x", None), Tri.MAYBE),
+    ("xa", "x" + unknown_token("urn:a"), Tri.NO),
+    ("x" + unknown_token("urn:a"), "x" + unknown_token("urn:a"), Tri.YES),
 ])
 def test_glob_match_three_valued(pattern, value, expected):
     assert glob_match(pattern, value) is expected
@@ -387,10 +401,10 @@ ECS_TRUST = {"Version": "2012-10-17", "Statement": [
                      "Action": ["sts:AssumeRole", "sts:TagSession"]}]}, {}, A,
      "ecs-tasks.amazonaws.com calling sts:AssumeRole is allowed by statement 1 of trust policy of Role 'exec'"),
     ({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-     {}, I, "no statement of trust policy of Role 'exec' lets ecs-tasks.amazonaws.com calling sts:AssumeRole"),
+     {}, N, "no statement of trust policy of Role 'exec' lets ecs-tasks.amazonaws.com calling sts:AssumeRole"),
     ({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                      "Action": "sts:AssumeRoleWithWebIdentity"}]},
-     {}, I, "no statement of trust policy of Role 'exec' lets ecs-tasks.amazonaws.com calling sts:AssumeRole"),
+     {}, N, "no statement of trust policy of Role 'exec' lets ecs-tasks.amazonaws.com calling sts:AssumeRole"),
     ({"Statement": [ECS_TRUST["Statement"][0], {"Effect": "Deny", "Principal": "*", "Action": "sts:*"}]}, {}, D,
      "ecs-tasks.amazonaws.com calling sts:AssumeRole is denied by statement 2 of trust policy of Role 'exec'"),
     ({"Statement": [{**ECS_TRUST["Statement"][0],

@@ -1,0 +1,136 @@
+"""preflight's speed on generated raw-resource programs of N services (15 resources each).
+
+Prints, for N = 10, 50 and 200: the wall time of the program run alone, of program plus
+policies (preflight end to end), their ratio, and time(200) / time(10).
+Targets: the policies add at most 30 % at N = 200; time(200) / time(10) <= 25.
+
+The policy pack is the repository's own (policies/) once it has rules; until then it
+cannot start, and the benchmark says so and uses the test fixture pack instead.
+Usage: python bench/bench_preflight.py [N ...]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from preflight.api import DEFAULT_POLICY_PACK, PreflightError, run_preflight  # noqa: E402
+from preflight.program import run_program  # noqa: E402
+from preflight.project import load_project  # noqa: E402
+
+FIXTURE_PACK = REPO / "tests" / "fixtures" / "preflight" / "packs" / "basic"
+SIZES = (10, 50, 200)
+
+PROGRAM = '''\
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+SERVICES = {services}
+vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+subnets = [aws.ec2.Subnet(f"private-{{zone}}", vpc_id=vpc.id, cidr_block=f"10.0.{{index}}.0/24",
+                          availability_zone=f"us-east-1{{zone}}") for index, zone in enumerate("ab")]
+cluster = aws.ecs.Cluster("cluster", name="bench")
+lb = aws.lb.LoadBalancer("alb", internal=False, subnets=[subnet.id for subnet in subnets])
+listener = aws.lb.Listener("http", load_balancer_arn=lb.arn, port=80,
+                           default_actions=[{{"type": "fixed-response",
+                                             "fixed_response": {{"content_type": "text/plain", "status_code": "404"}}}}])
+trust = json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "sts:AssumeRole",
+                    "Principal": {{"Service": "ecs-tasks.amazonaws.com"}}}}]}})
+
+for index in range(SERVICES):
+    name = f"svc{{index}}"
+    repository = aws.ecr.Repository(f"{{name}}-repo", name=name, image_tag_mutability="IMMUTABLE",
+                                    image_scanning_configuration={{"scan_on_push": True}})
+    aws.ecr.LifecyclePolicy(f"{{name}}-lifecycle", repository=repository.name, policy=json.dumps({{"rules": []}}))
+    logs = aws.cloudwatch.LogGroup(f"{{name}}-logs", name=f"/ecs/{{name}}", retention_in_days=30)
+    parameter = aws.ssm.Parameter(f"{{name}}-db-url", name=f"/{{name}}/db/url", type="SecureString",
+                                  value=pulumi.Output.secret("postgres://db"))
+    execution = aws.iam.Role(f"{{name}}-execution", name=f"bench-{{name}}-execution", assume_role_policy=trust)
+    aws.iam.RolePolicyAttachment(f"{{name}}-execution-managed", role=execution.name,
+        policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    aws.iam.RolePolicy(f"{{name}}-execution-ssm", role=execution.name, policy=json.dumps({{
+        "Version": "2012-10-17",
+        "Statement": [{{"Effect": "Allow", "Action": "ssm:GetParameters",
+                       "Resource": f"arn:aws:ssm:us-east-1:123456789012:parameter/{{name}}/db/url"}}]}}))
+    task_role = aws.iam.Role(f"{{name}}-task", name=f"bench-{{name}}-task", assume_role_policy=trust)
+    group = aws.ec2.SecurityGroup(f"{{name}}-sg", vpc_id=vpc.id, description=name)
+    aws.vpc.SecurityGroupIngressRule(f"{{name}}-in", security_group_id=group.id, ip_protocol="tcp",
+                                     from_port=8080, to_port=8080, cidr_ipv4="10.0.0.0/16")
+    aws.vpc.SecurityGroupEgressRule(f"{{name}}-out", security_group_id=group.id, ip_protocol="-1",
+                                    cidr_ipv4="0.0.0.0/0")
+    target_group = aws.lb.TargetGroup(f"{{name}}-tg", port=8080, protocol="HTTP", target_type="ip", vpc_id=vpc.id,
+                                      health_check={{"path": "/health", "port": "traffic-port"}})
+    aws.lb.ListenerRule(f"{{name}}-rule", listener_arn=listener.arn, priority=index + 1,
+                        actions=[{{"type": "forward", "target_group_arn": target_group.arn}}],
+                        conditions=[{{"path_pattern": {{"values": [f"/{{name}}/*"]}}}}])
+    task = aws.ecs.TaskDefinition(
+        f"{{name}}-task-def", family=f"bench-{{name}}", cpu="256", memory="512", network_mode="awsvpc",
+        requires_compatibilities=["FARGATE"], execution_role_arn=execution.arn, task_role_arn=task_role.arn,
+        container_definitions=json.dumps([{{
+            "name": name, "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{{name}}:v1",
+            "portMappings": [{{"containerPort": 8080}}],
+            "secrets": [{{"name": "DB_URL", "valueFrom": f"/{{name}}/db/url"}}],
+            "logConfiguration": {{"logDriver": "awslogs", "options": {{"awslogs-group": f"/ecs/{{name}}",
+                                 "awslogs-region": "us-east-1", "awslogs-stream-prefix": name}}}},
+        }}]))
+    aws.ecs.Service(f"{{name}}-service", cluster=cluster.arn, task_definition=task.arn, desired_count=2,
+                    launch_type="FARGATE",
+                    network_configuration={{"subnets": [subnet.id for subnet in subnets],
+                                           "security_groups": [group.id]}},
+                    load_balancers=[{{"target_group_arn": target_group.arn, "container_name": name,
+                                     "container_port": 8080}}])
+'''
+
+
+def write_program(directory: Path, services: int) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Pulumi.yaml").write_text(f"name: bench-{services}\nruntime: python\n")
+    (directory / "Pulumi.bench.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (directory / "__main__.py").write_text(PROGRAM.format(services=services))
+    return directory
+
+
+def choose_pack(sample: Path) -> tuple[Path, str]:
+    try:
+        run_preflight(sample, stack="bench", mode="preview", policy_pack=DEFAULT_POLICY_PACK)
+        return DEFAULT_POLICY_PACK, "the repository's pack (policies/)"
+    except PreflightError as error:
+        first_line = error.message.splitlines()[0]
+        print(f"note: the repository's pack cannot run yet ({first_line}); using the fixture pack "
+              f"{FIXTURE_PACK.relative_to(REPO)} instead\n")
+        return FIXTURE_PACK, "the fixture pack"
+
+
+def main(sizes: tuple[int, ...]) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-preflight-") as scratch:
+        programs = {n: write_program(Path(scratch) / f"n{n}", n) for n in sizes}
+        pack, pack_label = choose_pack(programs[sizes[0]])
+        print(f"policies: {pack_label}; mode: preview; one run per figure after a warm-up run\n")
+        print(f"{'N':>5} {'resources':>9} {'program s':>10} {'+policies s':>12} {'ratio':>7} {'analyze s':>10}")
+        totals = {}
+        for n, directory in programs.items():
+            project = load_project(directory, "bench")
+            started = time.perf_counter()
+            run = run_program(project, stack="bench", mode="preview", invokes={}, stack_outputs={})
+            program_s = time.perf_counter() - started
+            started = time.perf_counter()
+            report = run_preflight(directory, stack="bench", mode="preview", policy_pack=pack)
+            total_s = time.perf_counter() - started
+            totals[n] = total_s
+            print(f"{n:>5} {len(run.resources):>9} {program_s:>10.2f} {total_s:>12.2f} "
+                  f"{total_s / program_s:>7.2f} {report.timings['policies_s']:>10.2f}")
+        if len(sizes) > 1:
+            first, last = sizes[0], sizes[-1]
+            print(f"\ntime({last}) / time({first}) = {totals[last] / totals[first]:.1f}  (target <= 25)")
+            print(f"policies add {100 * (totals[last] / program_s - 1):.0f} % at N = {last}  (target <= 30 %)")
+
+
+if __name__ == "__main__":
+    main(tuple(int(arg) for arg in sys.argv[1:]) or SIZES)

@@ -1,0 +1,91 @@
+"""stack-cost-within-budget."""
+
+from __future__ import annotations
+
+import cost
+from rule_kit import UNKNOWN, resource_from_policy_resource
+from stack_index import StackIndex
+from tests.policies.test_ecs_harness import (
+    ENDPOINT,
+    NAT,
+    policy_resources,
+    replace,
+    run_stack,
+    spec,
+    web_stack,
+)
+
+RULE = cost.stack_cost_within_budget
+
+
+def test_stays_quiet_within_the_default_budget():
+    outcome = run_stack(RULE, web_stack())
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
+
+
+def test_estimate_of_the_web_stack():
+    estimate = cost.estimate_stack(StackIndex([resource_from_policy_resource(r) for r in policy_resources(web_stack())]))
+
+    # 2 tasks × (0.25 vCPU × 0.04048 + 0.5 GB × 0.004445) × 730 h; one ALB × 0.0225 × 730 h.
+    assert (round(estimate.fargate, 2), round(estimate.load_balancer_cost, 2), estimate.tasks) == (18.02, 16.43, 2)
+
+
+def test_reports_the_breakdown_and_the_cheapest_egress_over_budget():
+    specs = web_stack() + [
+        spec(NAT, "nat-a"), spec(NAT, "nat-b"),
+        spec(ENDPOINT, "ecr-api", {"vpcEndpointType": "Interface", "subnetIds": ["subnet-a", "subnet-b"]}),
+        spec(ENDPOINT, "s3", {"vpcEndpointType": "Gateway"}),
+    ]
+
+    outcome = run_stack(RULE, specs, {"monthlyBudgetUsd": 50})
+
+    assert outcome.violations == [(
+        "The stack's estimated monthly cost is $114.75, over the budget of $50.00 (monthlyBudgetUsd): Fargate $18.02 "
+        "(Service 'web' 2 × 0.25 vCPU/0.5 GB $18.02); load balancers $16.43 (LoadBalancer 'alb'); NAT gateways $65.70 "
+        "(NatGateway 'nat-a', NatGateway 'nat-b'); interface endpoints $14.60 (VpcEndpoint 'ecr-api' × 2 AZ(s)); cheapest network egress for the tasks: public IPs on the tasks (2 × "
+        "$3.65). Traffic charges come on top",
+        None,
+    )]
+
+
+def test_prices_arm_tasks_at_the_arm_rate():
+    specs = replace(web_stack(), "web-task", runtimePlatform={"cpuArchitecture": "ARM64"}, cpu="4096", memory="8192")
+    replace(specs, "web", desiredCount=10)
+
+    outcome = run_stack(RULE, specs, {"monthlyBudgetUsd": 100})
+
+    # 10 tasks × (4 vCPU × 0.03238 + 8 GB × 0.00356) × 730 h = 1153.40
+    assert outcome.messages == [
+        "The stack's estimated monthly cost is $1169.83, over the budget of $100.00 (monthlyBudgetUsd): Fargate "
+        "$1153.40 (Service 'web' 10 × 4 vCPU/8 GB $1153.40); load balancers $16.43 (LoadBalancer 'alb'); NAT gateways "
+        "$0.00 (none); interface endpoints $0.00 (none); cheapest network egress for the tasks: one NAT gateway ($32.85 "
+        "plus $0.045/GB). Traffic charges come on top"
+    ]
+
+
+def test_cheapest_egress_picks_endpoints_for_many_tasks_in_one_zone():
+    estimate = cost.Estimate(tasks=10, task_zones={"us-east-1a"}, services_needed={"ecr.api", "ecr.dkr", "logs"})
+
+    assert cost.cheapest_egress(estimate) == (
+        "cheapest network egress for the tasks: interface endpoints (ecr.api, ecr.dkr, logs) in 1 AZ(s) plus the free "
+        "S3 gateway endpoint ($21.90)"
+    )
+
+
+def test_is_inconclusive_when_unknown_sizes_keep_it_under_budget_and_says_at_least_when_over():
+    unknown = replace(web_stack(True), "web", desiredCount=UNKNOWN)
+    over = unknown + [spec(NAT, "nat-a")]
+
+    assert (run_stack(RULE, unknown).violations, run_stack(RULE, unknown).unknowns) == (
+        [], ["the stack's monthly cost: Service 'web' desiredCount and TaskDefinition 'web-task' cpu/memory"])
+    assert run_stack(RULE, over, {"monthlyBudgetUsd": 40}).messages[0].startswith(
+        "The stack's estimated monthly cost is at least $49.28, over the budget of $40.00")
+
+
+def test_ignores_services_on_ec2_and_other_types():
+    specs = replace(web_stack(), "web", launchType="EC2")
+
+    estimate_outcome = run_stack(RULE, specs, {"monthlyBudgetUsd": 17})
+
+    assert (estimate_outcome.violations, estimate_outcome.inconclusive) == ([], None)

@@ -1,0 +1,290 @@
+"""ecs-target-group-matches-container and ecs-health-checks-consistent."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+import ecs
+import ecs_model
+from rule_kit import UNKNOWN
+from tests.policies.test_ecs_harness import (
+    ACCOUNT,
+    DELETE,
+    REGION,
+    SERVICE,
+    TG,
+    containers,
+    replace,
+    run_stack,
+    spec,
+    web_container,
+    web_stack,
+)
+
+OFF = {"liveLookups": "off"}
+SERVICE_URN = "urn:pulumi:test::berth::aws:ecs/service:Service::web"
+TG_URN = "urn:pulumi:test::berth::aws:lb/targetGroup:TargetGroup::web-tg"
+MATCHES = ecs.ecs_target_group_matches_container
+HEALTH = ecs.ecs_health_checks_consistent
+
+
+def block(**changes) -> list:
+    base = {"targetGroupArn": web_stack()[6].props["arn"], "containerName": "web", "containerPort": 8080}
+    base.update(changes)
+    return [base]
+
+
+def health_check(**changes) -> dict:
+    base = {"path": "/health", "port": "traffic-port", "protocol": "HTTP", "interval": 10, "healthyThreshold": 2}
+    base.update(changes)
+    return base
+
+
+# --- ecs-target-group-matches-container ----------------------------------------------------------
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_matches_container_accepts_the_compliant_service(preview):
+    outcome = run_stack(MATCHES, web_stack(preview), OFF)
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
+
+
+def test_matches_container_flags_a_container_name_the_task_does_not_have():
+    specs = replace(web_stack(), "web", loadBalancers=block(containerName="app"))
+
+    assert run_stack(MATCHES, specs, OFF).violations == [(
+        "Service 'web' loadBalancers[0] containerName 'app' is not a container of TaskDefinition 'web-task' "
+        "(containers: 'web'); ECS rejects the service: name a container of the task definition",
+        SERVICE_URN,
+    )]
+
+
+def test_matches_container_flags_a_port_the_container_does_not_map_with_the_ecs_error():
+    specs = replace(web_stack(), "web", loadBalancers=block(containerPort=8081))
+
+    assert run_stack(MATCHES, specs, OFF).messages == [
+        "Service 'web' loadBalancers[0] containerPort 8081 is not mapped by container 'web' of TaskDefinition "
+        "'web-task'; ECS rejects the service with \"The container web did not have a container port 8081 "
+        "defined\": add portMappings containerPort 8081 or change the service's containerPort"
+    ]
+
+
+@pytest.mark.parametrize("target_type", ["instance", DELETE])
+def test_matches_container_requires_ip_targets_for_awsvpc_tasks(target_type):
+    specs = replace(web_stack(), "web-tg", targetType=target_type)
+
+    assert run_stack(MATCHES, specs, OFF).violations == [(
+        "TargetGroup 'web-tg' targetType 'instance' cannot receive Service 'web' loadBalancers[0]: awsvpc tasks "
+        "register by IP address and ECS rejects the service (\"has target type instance, which is incompatible "
+        "with the awsvpc network mode specified in the task definition\"); set targetType \"ip\"",
+        TG_URN,
+    )]
+
+
+def test_matches_container_accepts_instance_targets_for_bridge_tasks():
+    specs = replace(replace(web_stack(), "web-tg", targetType="instance"), "web-task", networkMode="bridge")
+
+    assert run_stack(MATCHES, specs, OFF).violations == []
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_matches_container_flags_a_target_group_no_listener_forwards_to(preview):
+    specs = [s for s in web_stack(preview) if s.name != "http"]
+
+    assert run_stack(MATCHES, specs, OFF).messages == [
+        "TargetGroup 'web-tg' used by Service 'web' loadBalancers[0] receives no traffic: no listener or listener "
+        "rule forwards to it, and ECS rejects the service (\"The target group ... does not have an associated load "
+        "balancer\"); add a listener or listener rule whose forward action targets it"
+    ]
+
+
+def test_matches_container_accepts_a_listener_rule_with_a_weighted_forward():
+    specs = [s for s in web_stack() if s.name != "http"] + [
+        spec("aws:lb/listener:Listener", "http", {"arn": "arn:listener", "defaultActions": [{"type": "fixed-response"}]}),
+        spec("aws:lb/listenerRule:ListenerRule", "web-rule", {"listenerArn": "arn:listener", "actions": [
+            {"type": "forward", "forward": {"targetGroups": [{"arn": web_stack()[6].props["arn"], "weight": 1}]}}]}),
+    ]
+
+    assert run_stack(MATCHES, specs, OFF).violations == []
+
+
+def test_matches_container_flags_an_explicit_health_check_port_other_than_the_container_port():
+    specs = replace(web_stack(), "web-tg", healthCheck=health_check(port="8081"))
+
+    assert run_stack(MATCHES, specs, OFF).violations == [(
+        "TargetGroup 'web-tg' healthCheck.port '8081' is not the container port 8080 that Service 'web' "
+        "loadBalancers[0] registers (web): health checks probe a port the container does not serve; set "
+        "healthCheck.port to \"traffic-port\" or 8080",
+        TG_URN,
+    )]
+
+
+def test_matches_container_does_not_treat_the_target_group_port_as_a_violation():
+    specs = replace(web_stack(), "web-tg", port=80)
+
+    assert run_stack(MATCHES, specs, OFF).violations == []
+
+
+def test_matches_container_is_inconclusive_on_unknowns():
+    unknown_definitions = replace(web_stack(True), "web-task", containerDefinitions=UNKNOWN)
+    unknown_port = replace(web_stack(True), "web", loadBalancers=[{"targetGroupArn": UNKNOWN, "containerName": "web",
+                                                                   "containerPort": UNKNOWN}])
+    no_dependency = replace(web_stack(True), "web", taskDefinition=UNKNOWN)
+    no_dependency[-1].deps.pop("taskDefinition")
+
+    assert run_stack(MATCHES, unknown_definitions, OFF).unknowns == [
+        "TaskDefinition 'web-task' containerDefinitions (the containers the load balancer targets)"]
+    assert run_stack(MATCHES, unknown_port, OFF).unknowns == [
+        "Service 'web' loadBalancers[0].containerName/containerPort"]
+    assert run_stack(MATCHES, no_dependency, OFF).unknowns == [
+        "Service 'web' taskDefinition (unknown, and no task definition in the stack it depends on)"]
+
+
+def test_matches_container_is_inconclusive_for_a_target_group_outside_the_stack_without_look_ups():
+    arn = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/shared/0011223344556677"
+    specs = replace(web_stack(), "web", loadBalancers=block(targetGroupArn=arn))
+
+    outcome = run_stack(MATCHES, specs, OFF)
+
+    assert (outcome.violations, outcome.unknowns) == ([], [
+        f"Service 'web' loadBalancers[0] target group '{arn}' outside the stack (live look-ups are off "
+        "(liveLookups: off))"])
+
+
+def test_matches_container_reads_a_target_group_and_a_task_definition_outside_the_stack(moto, aws_credentials):
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=moto.url)
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    elbv2 = boto3.client("elbv2", region_name=REGION, endpoint_url=moto.url)
+    group = elbv2.create_target_group(Name="shared", Protocol="HTTP", Port=8080, VpcId=vpc,
+                                      TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
+    ecs_client = boto3.client("ecs", region_name=REGION, endpoint_url=moto.url)
+    task_arn = ecs_client.register_task_definition(
+        family="shared-web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "web", "image": "nginx", "portMappings": [{"containerPort": 80}]}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    service = spec(SERVICE, "web", {"taskDefinition": task_arn, "loadBalancers": [
+        {"targetGroupArn": group, "containerName": "web", "containerPort": 8080}]})
+
+    outcome = run_stack(MATCHES, [service], {"awsEndpointUrl": moto.url})
+
+    assert outcome.messages == [
+        "Service 'web' loadBalancers[0] containerPort 8080 is not mapped by container 'web' of TaskDefinition "
+        "'shared-web:1'; ECS rejects the service with \"The container web did not have a container port 8080 "
+        "defined\": add portMappings containerPort 8080 or change the service's containerPort",
+        "TargetGroup 'shared' targetType 'instance' cannot receive Service 'web' loadBalancers[0]: awsvpc tasks "
+        "register by IP address and ECS rejects the service (\"has target type instance, which is incompatible "
+        "with the awsvpc network mode specified in the task definition\"); set targetType \"ip\"",
+        "TargetGroup 'shared' used by Service 'web' loadBalancers[0] receives no traffic: no listener or listener "
+        "rule forwards to it, and ECS rejects the service (\"The target group ... does not have an associated load "
+        "balancer\"); add a listener or listener rule whose forward action targets it",
+    ]
+
+
+def test_matches_container_ignores_services_without_load_balancers_and_other_types():
+    specs = replace(web_stack(), "web", loadBalancers=DELETE) + [spec(TG, "lonely", {"targetType": "instance"})]
+
+    outcome = run_stack(MATCHES, specs, OFF)
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
+
+
+# --- ecs-health-checks-consistent ---------------------------------------------------------------
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_health_checks_accept_the_compliant_service(preview):
+    outcome = run_stack(HEALTH, web_stack(preview), OFF)
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
+
+
+def test_health_checks_flag_paths_that_drifted_apart():
+    specs = replace(web_stack(), "web-tg", healthCheck=health_check(path="/health-check"))
+    specs = replace(specs, "web-task", containerDefinitions=containers(web_container(healthCheck={
+        "command": ["CMD-SHELL", "curl -f http://localhost:8080/api/v1/health-check || exit 1"], "startPeriod": 30}))
+    )
+
+    assert run_stack(HEALTH, specs, OFF).violations == [(
+        "TargetGroup 'web-tg' healthCheck.path '/health-check' differs from the path '/api/v1/health-check' that "
+        "container 'web' of TaskDefinition 'web-task' checks itself: the two definitions of the health endpoint have "
+        "drifted; use one path in both",
+        TG_URN,
+    )]
+
+
+def test_health_checks_flag_a_container_probe_on_another_port():
+    specs = replace(web_stack(), "web-task", containerDefinitions=containers(web_container(healthCheck={
+        "command": ["CMD-SHELL", "curl -f http://localhost:8081/health || exit 1"], "startPeriod": 30})))
+
+    assert run_stack(HEALTH, specs, OFF).messages == [
+        "TaskDefinition 'web-task' container 'web' healthCheck probes port 8081 but the container serves the load "
+        "balancer on 8080 (Service 'web' loadBalancers[0]): point the container health check at port 8080"
+    ]
+
+
+def test_health_checks_flag_a_target_group_probing_another_port():
+    specs = replace(web_stack(), "web-tg", healthCheck=health_check(port="9000"))
+
+    assert len(run_stack(HEALTH, specs, OFF).violations) == 1
+
+
+def test_health_checks_flag_a_grace_period_shorter_than_start_plus_health_checks():
+    # The field-notes service: grace 60 s, startPeriod 60 s, target-group defaults (3 × 30 s).
+    specs = replace(web_stack(), "web-tg", healthCheck={"path": "/health"})
+    specs = replace(specs, "web-task", containerDefinitions=containers(web_container(healthCheck={
+        "command": ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"], "startPeriod": 60})))
+
+    assert run_stack(HEALTH, specs, OFF).violations == [(
+        "Service 'web' healthCheckGracePeriodSeconds 60 is shorter than the 150 s a new task needs to pass its "
+        "health checks (container 'web' startPeriod 60 + TargetGroup 'web-tg' healthyThreshold 3 × interval 30): "
+        "ECS would stop tasks that are still starting; set it to at least 150",
+        SERVICE_URN,
+    )]
+
+
+def test_health_checks_treat_a_missing_grace_period_as_zero():
+    specs = replace(web_stack(), "web", healthCheckGracePeriodSeconds=DELETE)
+
+    assert run_stack(HEALTH, specs, OFF).messages == [
+        "Service 'web' healthCheckGracePeriodSeconds 0 is shorter than the 50 s a new task needs to pass its health "
+        "checks (container 'web' startPeriod 30 + TargetGroup 'web-tg' healthyThreshold 2 × interval 10): ECS would "
+        "stop tasks that are still starting; set it to at least 50"
+    ]
+
+
+def test_health_checks_config_adds_headroom():
+    outcome = run_stack(HEALTH, web_stack(), {**OFF, "extraGraceSeconds": 20})
+
+    assert outcome.messages == [
+        "Service 'web' healthCheckGracePeriodSeconds 60 is shorter than the 70 s a new task needs to pass its health "
+        "checks (container 'web' startPeriod 30 + TargetGroup 'web-tg' healthyThreshold 2 × interval 10 + "
+        "extraGraceSeconds 20): ECS would stop tasks that are still starting; set it to at least 70"
+    ]
+
+
+def test_health_checks_skip_path_comparison_for_tcp_checks_and_containers_without_url_probes():
+    tcp = replace(web_stack(), "web-tg", healthCheck=health_check(protocol="TCP", path=DELETE))
+    no_probe = replace(web_stack(), "web-task", containerDefinitions=containers(web_container(healthCheck={
+        "command": ["CMD-SHELL", "pgrep java"], "startPeriod": 30})))
+
+    assert run_stack(HEALTH, tcp, OFF).violations == []
+    assert run_stack(HEALTH, no_probe, OFF).violations == []
+
+
+def test_health_checks_are_inconclusive_on_unknowns():
+    grace = replace(web_stack(True), "web", healthCheckGracePeriodSeconds=UNKNOWN)
+    check = replace(web_stack(True), "web-tg", healthCheck=UNKNOWN)
+
+    assert run_stack(HEALTH, grace, OFF).unknowns == [
+        "Service 'web' healthCheckGracePeriodSeconds against the health checks"]
+    assert run_stack(HEALTH, check, OFF).unknowns == [
+        "TargetGroup 'web-tg' healthCheck", "Service 'web' healthCheckGracePeriodSeconds against the health checks"]
+
+
+def test_container_probe_reads_port_and_path_from_common_commands():
+    def probe(command):
+        return ecs.container_probe(ecs_model.Container(name="c", image="i", health_check={"command": command}))
+
+    assert probe(["CMD-SHELL", "curl -f http://localhost:8081/actuator/health || exit 1"]) == (8081, "/actuator/health")
+    assert probe(["CMD", "wget", "-qO-", "http://127.0.0.1/healthz?full=1"]) == (80, "/healthz")
+    assert probe(["CMD-SHELL", "exit 0"]) is None

@@ -1,0 +1,102 @@
+"""The execution-role rules end to end: raw-resource programs under preflight, the real pack over gRPC."""
+
+from pathlib import Path
+
+import pytest
+
+from preflight.api import run_preflight
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "iam"
+RULES = ("ecs-execution-role-trusted", "ecs-execution-role-reads-secrets", "ecs-execution-role-pulls-and-logs",
+         "ecs-roles-least-privilege")
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def iam_diagnostics(scenario: str, mode: str) -> list[tuple]:
+    report = run_preflight(FIXTURES / scenario, stack="test", mode=mode, policy_pack=REPO / "policies",
+                           policy_config=FIXTURES / "policy-config.json")
+    found = [(d["policy"], d["enforcement"], d["urn"], d["message"], d["inconclusive"])
+             for d in report.diagnostics if d["policy"] in RULES]
+    return sorted(found, key=lambda d: (d[0], d[3]))
+
+
+def urn(project: str, type_: str, name: str) -> str:
+    return f"urn:pulumi:test::{project}::{type_}::{name}"
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_the_field_notes_task_with_a_scoped_execution_role_passes(mode):
+    assert iam_diagnostics("field_notes_fixed", mode) == []
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_the_field_notes_first_deploy_fails_on_the_missing_role_and_the_unreadable_secrets(mode):
+    project = "iam-field-notes-broken"
+    library = urn(project, "aws:ecs/taskDefinition:TaskDefinition", "library-task")
+    worker = urn(project, "aws:ecs/taskDefinition:TaskDefinition", "worker-task")
+    principal = f"arn:aws:sts::{ACCOUNT}:assumed-role/ecsTaskExecutionRole/<task-id>"
+
+    def cannot_read(name):
+        arn = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/library/db/{name}"
+        return (
+            "ecs-execution-role-reads-secrets", "mandatory", library,
+            f"TaskDefinition 'library-task' container 'web' secret 'DB_{name.upper()}' (valueFrom '{arn}'): execution "
+            f"role Role 'execution' cannot call ssm:GetParameters on {arn}: no statement allows ssm:GetParameters on "
+            f"{arn}. ECS would stop the task with: AccessDeniedException: User: {principal} is not authorized to "
+            f"perform: ssm:GetParameters on resource: {arn} because no identity-based policy allows the "
+            "ssm:GetParameters action. Add this statement to the execution role: "
+            f'{{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "{arn}"}}',
+            False)
+
+    url = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/library/db/url"
+    assert iam_diagnostics("field_notes_broken", mode) == [
+        cannot_read("password"),
+        cannot_read("url"),
+        (
+            "ecs-execution-role-reads-secrets", "mandatory", library,
+            f"TaskDefinition 'library-task' container 'web' secret 'DB_URL' (valueFrom '{url}'): the parameter is "
+            f"encrypted with the customer-managed KMS key {KEY_ARN}, and execution role Role 'execution' cannot call "
+            f"kms:Decrypt on {KEY_ARN}: no statement allows kms:Decrypt on {KEY_ARN}. ECS would stop the task with: "
+            f"AccessDeniedException: User: {principal} is not authorized to perform: kms:Decrypt on resource: "
+            f"{KEY_ARN} because no identity-based policy allows the kms:Decrypt action. Add this statement to the "
+            f'execution role: {{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "{KEY_ARN}", "Condition": '
+            f'{{"StringEquals": {{"kms:ViaService": "ssm.{REGION}.amazonaws.com"}}}}}}',
+            False),
+        cannot_read("username"),
+        (
+            "ecs-execution-role-trusted", "mandatory", worker,
+            "TaskDefinition 'worker-task' executionRoleArn is not set, but its containers need an execution role "
+            "for the awslogs log driver. AWS fails with: ClientException: Fargate requires task definition to have "
+            "execution role ARN to support log driver awslogs. Set executionRoleArn to a role that "
+            "ecs-tasks.amazonaws.com can assume, with the AWS-managed policy AmazonECSTaskExecutionRolePolicy "
+            "attached.",
+            False),
+        (
+            "ecs-roles-least-privilege", "advisory", urn(project, "aws:iam/role:Role", "worker"),
+            "task role Role 'worker' (used by TaskDefinition 'worker-task') has the AWS-managed policy "
+            "AmazonSSMReadOnlyAccess attached, which grants ssm:Get*, ssm:Describe* and ssm:List* on every "
+            "parameter. Grant the task role only the actions the application calls, on the ARNs it uses.",
+            False),
+    ]
+
+
+def test_a_policy_built_from_a_new_keys_arn_is_inconclusive_at_preview_and_passes_at_update():
+    preview = iam_diagnostics("key_in_stack", "preview")
+
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/<unknown>"
+    who = "TaskDefinition 'library-task' execution role Role 'execution'"
+    late = "may be denied by RolePolicy 'execution-secrets', which is not known yet"
+    params = [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/library/db/{n}" for n in ("url", "username", "password")]
+    assert [(d[0], d[1], d[4]) for d in preview] == [
+        ("ecs-execution-role-pulls-and-logs", "advisory", True),
+        ("ecs-execution-role-reads-secrets", "advisory", True)]
+    assert preview[1][3].split(" during preview: ", 1)[1] == "Cannot be verified until update: " + "; ".join([
+        f"{who}: ssm:GetParameters on {params[0]} {late}",
+        f"{who}: kms:Decrypt on {key} {late}",
+        f"{who}: ssm:GetParameters on {params[1]} {late}",
+        f"{who}: ssm:GetParameters on {params[2]} {late}",
+    ])
+    assert iam_diagnostics("key_in_stack", "update") == []

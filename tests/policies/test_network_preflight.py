@@ -1,0 +1,39 @@
+"""The network rules end to end: raw-resource programs under preflight, the real pack over gRPC."""
+
+from pathlib import Path
+
+import pytest
+
+from preflight.api import run_preflight
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "network"
+RULES = ("ecs-subnets-reach-ecr", "ecs-subnets-reach-task-services")
+
+
+def network_diagnostics(scenario: str, mode: str) -> list[tuple]:
+    report = run_preflight(FIXTURES / scenario, stack="test", mode=mode, policy_pack=REPO / "policies",
+                           policy_config=FIXTURES / "all-mandatory.json")
+    return [(d["policy"], d["enforcement"], d["urn"], d["message"], d["inconclusive"])
+            for d in report.diagnostics if d["policy"] in RULES]
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_private_subnets_behind_a_nat_gateway_pass(mode):
+    assert network_diagnostics("nat_gateway", mode) == []
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_endpoints_without_ecr_dkr_are_a_mandatory_violation_per_subnet(mode):
+    service = "urn:pulumi:test::net-endpoints-missing-dkr::aws:ecs/service:Service::web"
+
+    assert network_diagnostics("endpoints_missing_dkr", mode) == [
+        ("ecs-subnets-reach-ecr", "mandatory", service,
+         f"Service 'web' runs tasks in Subnet 'private-{zone}' (us-east-1{zone}) that cannot reach ECR DKR "
+         "(com.amazonaws.us-east-1.ecr.dkr): RouteTable 'private' has no default route (0.0.0.0/0) to a NAT gateway "
+         "or an internet gateway. Add a 0.0.0.0/0 route to a NAT gateway in a public subnet, or create interface "
+         "endpoint com.amazonaws.us-east-1.ecr.dkr with privateDnsEnabled true in this VPC. Tasks fail to start "
+         "with: CannotPullContainerError: failed to do request  dial tcp <ip>:443: i/o timeout",
+         False)
+        for zone in "ab"
+    ]

@@ -1,0 +1,178 @@
+"""text, markdown and sarif renderings of one fixed report; SARIF checked against the 2.1.0 schema."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from preflight.analyzer import Diagnostic, PackInfo, PolicyInfo
+from preflight.render import render
+from preflight.report import Report
+
+from .conftest import FIXTURES, PROJECTS
+
+STACK = "urn:pulumi:dev::shop::pulumi:pulumi:Stack::shop-dev"
+REPO = "urn:pulumi:dev::shop::aws:ecr/repository:Repository::app"
+ROLE = "urn:pulumi:dev::shop::aws:iam/role:Role::exec"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2"}
+
+
+def record(urn: str, type_: str, name: str, parent: str | None, custom: bool, inputs: dict, outputs: dict) -> dict:
+    return {"urn": urn, "type": type_, "name": name, "parent": parent, "custom": custom, "inputs": inputs,
+            "outputs": outputs}
+
+
+@pytest.fixture
+def report() -> Report:
+    pack = PackInfo(
+        name="shop-pack", version="2.0.0", initial_config={},
+        policies=[
+            PolicyInfo("ecr-scan", "Repositories scan on push.", "mandatory", "high", "resource",
+                       "Set scanOnPush to true.", "https://example.com/ecr-scan", {}),
+            PolicyInfo("role-known", "Roles are known.", "advisory", None, "stack", "", "", {}),
+        ],
+    )
+    diagnostics = [
+        Diagnostic("role-known", "shop-pack", "advisory", None, None,
+                   "Cannot be verified until update: Role 'exec' arn.", True),
+        Diagnostic("ecr-scan", "shop-pack", "mandatory", "high", REPO, "Repository 'app' | scanOnPush is false.",
+                   False),
+    ]
+    records = [
+        record(ROLE, "aws:iam/role:Role", "exec", STACK, True, {"name": "exec", "token": SECRET}, {}),
+        record(STACK, "pulumi:pulumi:Stack", "shop-dev", None, False, {}, {"url": UNKNOWN, "password": SECRET}),
+        record(REPO, "aws:ecr/repository:Repository", "app", STACK, True, {"name": "app", "arn": UNKNOWN}, {}),
+    ]
+    return Report.build(project="shop", stack="dev", mode="preview", records=records, diagnostics=diagnostics,
+                        pack=pack, timings={"program_s": 1.23456, "policies_s": 0.5, "total_s": 1.8},
+                        program_logs=[], program_main=str(PROJECTS / "basic"))
+
+
+def test_json_replaces_unknowns_and_secrets_and_orders_deterministically(report: Report):
+    assert json.loads(render(report, "json")) == {
+        "project": "shop",
+        "stack": "dev",
+        "mode": "preview",
+        "resources": [
+            {"urn": STACK, "type": "pulumi:pulumi:Stack", "name": "shop-dev", "parent": None, "custom": False,
+             "inputs": {}},
+            {"urn": REPO, "type": "aws:ecr/repository:Repository", "name": "app", "parent": STACK, "custom": True,
+             "inputs": {"name": "app", "arn": "<unknown>"}},
+            {"urn": ROLE, "type": "aws:iam/role:Role", "name": "exec", "parent": STACK, "custom": True,
+             "inputs": {"name": "exec", "token": "[secret]"}},
+        ],
+        "diagnostics": [
+            {"policy": "ecr-scan", "pack": "shop-pack", "enforcement": "mandatory", "severity": "high", "urn": REPO,
+             "message": "Repository 'app' | scanOnPush is false.", "inconclusive": False},
+            {"policy": "role-known", "pack": "shop-pack", "enforcement": "advisory", "severity": None, "urn": None,
+             "message": "Cannot be verified until update: Role 'exec' arn.", "inconclusive": True},
+        ],
+        "outputs": {"url": "<unknown>", "password": "[secret]"},
+        "summary": {"resources": 3, "mandatory": 1, "advisory": 1, "inconclusive": 1},
+        "timings": {"program_s": 1.235, "policies_s": 0.5, "total_s": 1.8},
+    }
+    assert "hunter2" not in render(report, "json")
+
+
+def test_text(report: Report):
+    assert render(report, "text") == (
+        "preflight shop / dev (preview)\n"
+        "\n"
+        "Resources (3):\n"
+        "  aws:ecr/repository:Repository  1\n"
+        "  aws:iam/role:Role              1\n"
+        "  pulumi:pulumi:Stack            1\n"
+        "\n"
+        "Policy diagnostics:\n"
+        "  [mandatory] ecr-scan (shop-pack): 1\n"
+        f"    - {REPO}\n"
+        "      Repository 'app' | scanOnPush is false.\n"
+        "  [advisory] role-known (shop-pack): 1\n"
+        "    - (stack) (inconclusive)\n"
+        "      Cannot be verified until update: Role 'exec' arn.\n"
+        "\n"
+        "FAIL: 3 resources, 1 mandatory, 1 advisory, 1 inconclusive\n"
+        "program 1.24 s, policies 0.50 s, total 1.80 s\n"
+    )
+
+
+def test_text_colour_only_when_asked(report: Report):
+    coloured = render(report, "text", colour=True)
+    assert "\033[31m[mandatory]\033[0m ecr-scan" in coloured
+    assert "\033[31mFAIL\033[0m: 3 resources" in coloured
+    assert "\033[" not in render(report, "text")
+
+
+def test_markdown(report: Report):
+    assert render(report, "markdown") == (
+        "### preflight: `shop` / `dev` (preview)\n"
+        "\n"
+        "**❌ blocked: mandatory policy violations**\n"
+        "\n"
+        "| resources | mandatory | advisory | inconclusive |\n"
+        "|---:|---:|---:|---:|\n"
+        "| 3 | 1 | 1 | 1 |\n"
+        "\n"
+        "#### Violations\n"
+        "\n"
+        "| level | policy | resource | message |\n"
+        "|---|---|---|---|\n"
+        "| mandatory | `ecr-scan` | `app` | Repository 'app' \\| scanOnPush is false. |\n"
+        "| advisory (inconclusive) | `role-known` | (stack) | Cannot be verified until update: Role 'exec' arn. |\n"
+        "\n"
+        "<details><summary>Resources (3)</summary>\n"
+        "\n"
+        "| type | count |\n"
+        "|---|---:|\n"
+        "| `aws:ecr/repository:Repository` | 1 |\n"
+        "| `aws:iam/role:Role` | 1 |\n"
+        "| `pulumi:pulumi:Stack` | 1 |\n"
+        "\n"
+        "</details>\n"
+        "\n"
+        "<sub>program 1.24 s · policies 0.50 s · total 1.80 s</sub>\n"
+    )
+
+
+def test_sarif_is_valid_sarif_2_1_0(report: Report):
+    schema = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text())
+    document = json.loads(render(report, "sarif"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(document), key=str)
+    assert errors == []
+
+
+def test_sarif_has_one_rule_per_policy_and_one_result_per_diagnostic(report: Report):
+    run = json.loads(render(report, "sarif"))["runs"][0]
+    assert run["tool"]["driver"]["rules"] == [
+        {"id": "ecr-scan", "name": "ecr-scan", "shortDescription": {"text": "Repositories scan on push."},
+         "fullDescription": {"text": "Repositories scan on push."}, "help": {"text": "Set scanOnPush to true."},
+         "defaultConfiguration": {"level": "error"}, "helpUri": "https://example.com/ecr-scan",
+         "properties": {"tags": ["pulumi-policy", "resource"], "security-severity": "8.0"}},
+        {"id": "role-known", "name": "role-known", "shortDescription": {"text": "Roles are known."},
+         "fullDescription": {"text": "Roles are known."}, "help": {"text": "Roles are known."},
+         "defaultConfiguration": {"level": "warning"}, "properties": {"tags": ["pulumi-policy", "stack"]}},
+    ]
+    results = run["results"]
+    assert [(r["ruleId"], r["ruleIndex"], r["level"], r["message"]["text"]) for r in results] == [
+        ("ecr-scan", 0, "error", "Repository 'app' | scanOnPush is false."),
+        ("role-known", 1, "note", "Cannot be verified until update: Role 'exec' arn."),
+    ]
+    assert results[0]["locations"] == [{
+        "physicalLocation": {"artifactLocation": {"uri": "tests/fixtures/preflight/projects/basic/__main__.py"}},
+        "logicalLocations": [{"fullyQualifiedName": REPO, "name": "app", "kind": "resource"}],
+    }]
+    assert len({r["partialFingerprints"]["preflightDiagnostic/v1"] for r in results}) == 2
+
+
+def test_sarif_schema_rejects_a_broken_document(report: Report):
+    # The validator is strict enough to catch what GitHub would reject.
+    schema = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text())
+    document = json.loads(render(report, "sarif"))
+    document["runs"][0]["results"][0]["level"] = "fatal"
+    del document["version"]
+    messages = sorted(error.message for error in jsonschema.Draft4Validator(schema).iter_errors(document))
+    assert messages == ["'fatal' is not one of ['none', 'note', 'warning', 'error']", "'version' is a required property"]
