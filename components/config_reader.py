@@ -102,11 +102,9 @@ def one_of(options: Iterable[str], meaning: str = "") -> Kind:
 
     def convert(value: Any) -> str:
         if value not in choices:
-            guess = difflib.get_close_matches(str(value), choices, n=1)
-            hint = f"did you mean {shown(guess[0])}? " if guess else ""
-            raise Invalid(
-                f"{shown(value)} is not one of {english_list(choices)}; {hint}use one of them{meaning}"
-            )
+            guess = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.75)
+            fix = f"did you mean {shown(guess[0])}?" if guess else f"use one of them{meaning}"
+            raise Invalid(f"{shown(value)} is not one of {english_list(choices)}; {fix}")
         return value
 
     return convert

@@ -249,6 +249,7 @@ def load_settings(config: dict[str, str], *, project: str, stack: str, project_d
             "`berth:allowPublicTaskIps: true` to accept that, or use egress endpoints or nat"
         )
     _check_routing(services, problems)
+    _check_name_lengths(project, stack, services, problems)
 
     if problems:
         raise SettingsError(problems)
@@ -289,8 +290,8 @@ def _cidr():
         text = base(value)
         try:
             return str(ipaddress.ip_network(text, strict=True))
-        except ValueError as error:
-            raise Invalid(f"{shown(value)} is not a valid CIDR block ({error}); use the form \"10.0.0.0/16\"") from None
+        except ValueError:
+            raise Invalid(f"{shown(value)} is not a valid CIDR block; use the form \"10.0.0.0/16\"") from None
 
     return convert
 
@@ -473,15 +474,15 @@ def _image(section: Section, project_dir: Path) -> ImageSettings | None:
         return None
     directory = (project_dir / context).resolve()
     if not directory.is_dir():
-        section.problem("context", f"{shown(context)} is not a directory under {project_dir}; use the path of the "
-                                   "build context relative to Pulumi.yaml, e.g. \"app\"")
+        section.problem("context", f"{shown(context)} is not a directory; use the path of the build context "
+                                   "relative to Pulumi.yaml, e.g. \"app\"")
         return None
     dockerfile_path = (project_dir / dockerfile) if dockerfile else directory / "Dockerfile"
     if not dockerfile_path.is_file():
         key = "dockerfile" if dockerfile else "context"
         value = dockerfile if dockerfile else context
-        section.problem(key, f"{shown(value)} has no Dockerfile at {dockerfile_path}; add one or set "
-                             "`dockerfile` to its path relative to Pulumi.yaml")
+        section.problem(key, f"{shown(value)} has no Dockerfile; add one or set `dockerfile` to its path "
+                             "relative to Pulumi.yaml")
         return None
     if None in (platform, build_args) or (section.has("baseImage") and base_image is None) \
             or (section.has("target") and target is None):
@@ -543,7 +544,7 @@ def _secrets(section: Section) -> list[SecretRef] | None:
                                  "not starting with a digit")
             ok = False
             continue
-        ref = _secret_ref(key, value)
+        ref = secret_ref(key, value)
         if isinstance(ref, str):
             section.problem(key, ref)
             ok = False
@@ -552,7 +553,7 @@ def _secrets(section: Section) -> list[SecretRef] | None:
     return refs if ok else None
 
 
-def _secret_ref(name: str, value: Any) -> SecretRef | str:
+def secret_ref(name: str, value: Any) -> SecretRef | str:
     fix = ("use the full ARN of an SSM parameter (arn:aws:ssm:<region>:<account>:parameter/<name>) or of a "
            "Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)")
     if not isinstance(value, str):
@@ -672,3 +673,16 @@ def _check_routing(services: list[ServiceSettings], problems: list[str]) -> None
             )
         seen.setdefault(key, service.name)
 
+
+# IAM role names are at most 64 characters; the longest one berth makes ends in "-execution".
+ROLE_NAME_LIMIT = 64
+
+
+def _check_name_lengths(project: str, stack: str, services: list[ServiceSettings], problems: list[str]) -> None:
+    for service in services:
+        role = f"{project}-{stack}-{service.name}-execution"
+        if len(role) > ROLE_NAME_LIMIT:
+            problems.append(
+                f"`berth:services.{service.name}` on stack {stack!r} gives the role name {role!r}, "
+                f"{len(role)} characters; IAM allows {ROLE_NAME_LIMIT}: use a shorter service or stack name"
+            )

@@ -378,6 +378,13 @@ _CPU_CHOICES = "256, 512, 1024, 2048, 4096, 8192 or 16384"
 _AWS_SIZE_ERROR = "AWS: \"Invalid 'cpu' setting for task.\""
 
 
+def _shown(value: Any) -> str:
+    """A property value for a message; integral doubles (the wire's only numbers) as integers."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
 def _either(values: tuple[int, ...]) -> str:
     words = [str(v) for v in values]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" or {words[-1]}"
@@ -414,7 +421,7 @@ def validate_fargate_task_size(task: Resource, findings: Findings, config: dict)
     cpu, memory = fargate_sizes.cpu_units(cpu_value), fargate_sizes.memory_mib(memory_value)
     if cpu is None or cpu not in fargate_sizes.FARGATE_SIZES:
         findings.violation(
-            f"{task.label} cpu {cpu_value!r} is not a Fargate task size; use {_CPU_CHOICES} ({_AWS_SIZE_ERROR})",
+            f"{task.label} cpu {_shown(cpu_value)} is not a Fargate task size; use {_CPU_CHOICES} ({_AWS_SIZE_ERROR})",
             task.urn,
         )
         return
@@ -424,7 +431,7 @@ def validate_fargate_task_size(task: Resource, findings: Findings, config: dict)
             f", or cpu {_either(other_cpus)} for memory {memory}" if other_cpus else ""
         )
         findings.violation(
-            f"{task.label} memory {memory_value!r} is not valid with cpu {cpu_value!r}; use "
+            f"{task.label} memory {_shown(memory_value)} is not valid with cpu {_shown(cpu_value)}; use "
             f"{fargate_sizes.describe_memory_choices(cpu)}{alternative} ({_AWS_SIZE_ERROR})",
             task.urn,
         )
@@ -433,7 +440,7 @@ def validate_fargate_task_size(task: Resource, findings: Findings, config: dict)
     if isinstance(family, str) and family.upper().startswith("WINDOWS"):
         if "WINDOWS" not in fargate_sizes.operating_systems_for(cpu):
             findings.violation(
-                f"{task.label} cpu {cpu_value!r} is not offered for {family} on Fargate; Windows tasks need cpu "
+                f"{task.label} cpu {_shown(cpu_value)} is not offered for {family} on Fargate; Windows tasks need cpu "
                 "1024, 2048 or 4096",
                 task.urn,
             )

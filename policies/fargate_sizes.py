@@ -47,6 +47,9 @@ def _scaled(value: Any, plain_pattern: re.Pattern, scaled_pattern: re.Pattern) -
         return None
     if isinstance(value, int):
         return value
+    if isinstance(value, float):
+        # Numbers reach the pack as doubles (protobuf Struct): 2048 arrives as 2048.0.
+        return int(value) if value.is_integer() else None
     if not isinstance(value, str):
         return None
     if match := plain_pattern.match(value):

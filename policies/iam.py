@@ -515,7 +515,8 @@ def _broad_statements(policy: Policy) -> list[tuple[int, str]]:
         actions = [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else []
         resources = statement.get("Resource")
         resources = [resources] if isinstance(resources, str) else resources if isinstance(resources, list) else []
-        everywhere = "*" in resources and "Condition" not in statement
+        # A condition such as kms:ViaService narrows the caller, not the resources it reaches.
+        everywhere = "*" in resources
         for action in actions:
             if not isinstance(action, str) or is_unknown(action):
                 continue

@@ -178,7 +178,8 @@ class SgRule:
         protocol = self.protocol
         if is_unknown(protocol) or is_unknown(self.from_port) or is_unknown(self.to_port):
             return None
-        protocol = str(protocol).lower()
+        number = as_int(protocol)
+        protocol = str(number) if number is not None or isinstance(protocol, float) else str(protocol).lower()
         if protocol in ("-1", "all"):
             return True
         if protocol not in ("tcp", "6"):

@@ -65,6 +65,7 @@ class LiveAws:
     timeout_seconds: float = 5.0
     _clients: dict[str, Any] = field(default_factory=dict)
     _cache: dict[tuple, Lookup] = field(default_factory=dict)
+    _unresponsive: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: dict[str, Any], provider_region: str = "") -> LiveAws:
@@ -81,20 +82,20 @@ class LiveAws:
             "timeout_seconds": _positive_float(config.get("lookupTimeoutSeconds"), 5.0),
         }
         if mode == "off":
-            return cls(enabled=False, disabled_reason="live look-ups are off (liveLookups: off)", **settings)
+            return _shared(enabled=False, disabled_reason="live look-ups are off (liveLookups: off)", **settings)
         if mode == "auto" and BotocoreSession().get_credentials() is None:
-            return cls(
+            return _shared(
                 enabled=False,
                 disabled_reason="no AWS credentials for a live look-up (liveLookups: auto)",
                 **settings,
             )
         if not region:
-            return cls(
+            return _shared(
                 enabled=False,
                 disabled_reason="no region for a live look-up: set the pack config awsRegion or AWS_REGION",
                 **settings,
             )
-        return cls(enabled=True, **settings)
+        return _shared(enabled=True, **settings)
 
     def call(self, service: str, operation: str, **params: Any) -> Lookup:
         """Call a read-only operation (`describe_subnets`, `get_role`, ...) once; answers are cached."""
@@ -106,6 +107,14 @@ class LiveAws:
     def _call_uncached(self, service: str, operation: str, params: dict[str, Any]) -> Lookup:
         if not self.enabled:
             return Lookup(ok=False, reason=self.disabled_reason)
+        if service in self._unresponsive:
+            # One bound per endpoint, not one per call: every rule of the pack shares this
+            # instance, and an endpoint that timed out once is not waited for again.
+            return Lookup(
+                ok=False,
+                reason=f"{service} {operation} not attempted: {self._unresponsive[service]}",
+                error_code="Timeout",
+            )
         try:
             method = getattr(self._client(service), operation)
             data = method(**params)
@@ -118,11 +127,9 @@ class LiveAws:
                 error_code=code,
             )
         except (botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectTimeoutError):
-            return Lookup(
-                ok=False,
-                reason=f"{service} {operation} did not answer within {self.timeout_seconds:g} s",
-                error_code="Timeout",
-            )
+            reason = f"{service} {operation} did not answer within {self.timeout_seconds:g} s"
+            self._unresponsive[service] = reason
+            return Lookup(ok=False, reason=reason, error_code="Timeout")
         except botocore.exceptions.BotoCoreError as error:
             return Lookup(ok=False, reason=f"{service} {operation} failed: {error}", error_code="Unreachable")
         data.pop("ResponseMetadata", None)
@@ -144,6 +151,23 @@ class LiveAws:
                 config=config,
             )
         return self._clients[service]
+
+
+# One LiveAws per distinct setting for the life of the pack process, so that rules
+# asking the same question (two network rules, the IAM rules) share answers.
+_SHARED: dict[tuple, LiveAws] = {}
+
+
+def _shared(**settings: Any) -> LiveAws:
+    key = tuple(sorted(settings.items()))
+    if key not in _SHARED:
+        _SHARED[key] = LiveAws(**settings)
+    return _SHARED[key]
+
+
+def forget_shared() -> None:
+    """Drop every shared instance and its answers (tests start from a clean slate)."""
+    _SHARED.clear()
 
 
 def _positive_float(value: Any, default: float) -> float:

@@ -438,6 +438,7 @@ def evaluate_need(reach: Reach, need: Need, vpc_key: str) -> Leg:
             legs.append(Leg(False, (f"{endpoint.label} has privateDnsEnabled {_show(endpoint.private_dns)}, so tasks "
                                     "resolve the service's public name and bypass it"),
                             f"Set privateDnsEnabled to true on {endpoint.label}", 3))
+    legs.extend(Leg(Unsure.of(f"{e.label} vpcEndpointType (unknown)")) for e in matching if is_unknown(e.endpoint_type))
     legs.append(reach.internet())
     legs.extend(Leg(m) for m in unsure_matches)
     if unreadable:

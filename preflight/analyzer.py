@@ -128,12 +128,15 @@ class AnalyzerClient:
         self.pool = ThreadPoolExecutor(max_workers=workers)
         self.info: PackInfo | None = None
 
-    def _call(self, method, request, call: str, subject: str = ""):
+    def _call(self, method, request, call: str, subject: str = "", optional: bool = False):
+        """One RPC, bounded in time; `optional` calls return None when the pack lacks them."""
         what = f"{call} for {subject}" if subject else call
         try:
             return method(request, timeout=self.timeout)
         except grpc.RpcError as error:
             code = error.code()
+            if optional and code == grpc.StatusCode.UNIMPLEMENTED:
+                return None
             exit_code = self.process.exit_code(wait_s=0 if code == grpc.StatusCode.DEADLINE_EXCEEDED else 1.0)
             if exit_code is not None:
                 # Calls run concurrently, so which one was in flight says nothing about the cause.
@@ -177,11 +180,7 @@ class AnalyzerClient:
             config_secret_keys=secret_keys,
         )
         request.config.update(config)
-        try:
-            self.stub.ConfigureStack(request, timeout=self.timeout)
-        except grpc.RpcError as error:
-            if error.code() != grpc.StatusCode.UNIMPLEMENTED:
-                self._call(self.stub.ConfigureStack, request, "ConfigureStack")
+        self._call(self.stub.ConfigureStack, request, "ConfigureStack", optional=True)
 
     def configure(self, config: dict[str, PolicyConfig]) -> None:
         request = analyzer_pb2.ConfigureAnalyzerRequest()
@@ -219,12 +218,9 @@ class AnalyzerClient:
             provider = providers.get(resource.get("provider") or "")
             if provider is not None:
                 item.provider.CopyFrom(_provider(provider))
-        try:
-            response = self.stub.AnalyzeStack(request, timeout=self.timeout)
-        except grpc.RpcError as error:
-            if error.code() == grpc.StatusCode.UNIMPLEMENTED:
-                return []
-            response = self._call(self.stub.AnalyzeStack, request, "AnalyzeStack")
+        response = self._call(self.stub.AnalyzeStack, request, "AnalyzeStack", optional=True)
+        if response is None:
+            return []
         return [self._diagnostic(item, item.urn or None) for item in response.diagnostics]
 
     def _diagnostic(self, item, urn: str | None) -> Diagnostic:

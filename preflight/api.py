@@ -35,7 +35,7 @@ def default_policy_config(pack_dir: Path, stack: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def run_preflight(project_dir: Path | str, stack: str = "dev", mode: str = "preview", *,
+def run_preflight(project_dir: Path | str, stack: str = "dev", mode: str = "preview",
                   policy_pack: Path | str | None = None, policy_config: Path | str | None = None,
                   stack_outputs: dict[str, Path | str] | None = None,
                   invokes: Path | str | None = None) -> Report:

@@ -5,7 +5,10 @@
   outputs, summary: {resources, mandatory, advisory, inconclusive},
   timings: {program_s, policies_s, total_s}}`
 
-Unknown values read "<unknown>", secret values "[secret]". Resources are listed stack
+Unknown values read "<unknown>", secret values "[secret]". Timings: `program_s` is the
+program run; `policies_s` what the policies add after the program has ended (`Analyze`
+calls run while the program registers resources, as in the engine; then `AnalyzeStack`);
+`total_s` everything, reading the project and starting the pack included. Resources are listed stack
 first, then by URN; diagnostics by policy, URN and message, so two runs of the same
 program give the same report. In the summary, `mandatory` and `advisory` count
 diagnostics by enforcement level and `inconclusive` counts the diagnostics (of either

@@ -6,7 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
+import live_aws
 from tests.support.aws_endpoints import FaultyEndpoint, MotoServer
+
+
+@pytest.fixture(autouse=True)
+def _fresh_live_lookups() -> Iterator[None]:
+    """The pack shares look-up answers for the life of its process; each test starts clean."""
+    live_aws.forget_shared()
+    yield
+    live_aws.forget_shared()
 
 
 @pytest.fixture(scope="session")

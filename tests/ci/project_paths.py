@@ -1,7 +1,8 @@
-"""Where the files the CI tests check live: the repository and ../shared beside it."""
+"""Where the files the CI tests check live (the repository, ../shared beside it), and the schema checker."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -21,3 +22,10 @@ def shared_file(path: Path) -> Path:
             f"{path} is missing: the tests expect the shared design folder as ../shared next to the repository"
         )
     return path
+
+
+def check_jsonschema(*args: str) -> subprocess.CompletedProcess:
+    """The check-jsonschema CLI from the project's virtualenv, as `make lint` runs it."""
+    return subprocess.run(
+        [str(VENV_BIN / "check-jsonschema"), *args], capture_output=True, text=True, timeout=60
+    )

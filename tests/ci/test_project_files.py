@@ -8,17 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.ci.project_paths import PROJECT_SCHEMA, REPO_ROOT, VENV_BIN, shared_file
+from tests.ci.project_paths import PROJECT_SCHEMA, REPO_ROOT, check_jsonschema, shared_file
 
 
 def check_project(path: Path) -> subprocess.CompletedProcess:
-    """check-jsonschema with ../shared/schemas/pulumi-project.schema.json, as `make lint` runs it."""
-    return subprocess.run(
-        [str(VENV_BIN / "check-jsonschema"), "--schemafile", str(shared_file(PROJECT_SCHEMA)), str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    """Validation against ../shared/schemas/pulumi-project.schema.json, as `make lint` runs it."""
+    return check_jsonschema("--schemafile", str(shared_file(PROJECT_SCHEMA)), str(path))
 
 
 def test_pulumi_yaml_is_valid_against_the_pulumi_project_schema() -> None:

@@ -8,19 +8,14 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.ci.project_paths import REPO_ROOT, VENV_BIN, WORKFLOWS
+from tests.ci.project_paths import REPO_ROOT, WORKFLOWS, check_jsonschema
 
 STACKS = ["dev", "prod"]
 
 
 def check_workflows(*paths: Path) -> subprocess.CompletedProcess:
     """check-jsonschema with the GitHub workflow schema it ships (vendor.github-workflows)."""
-    return subprocess.run(
-        [str(VENV_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return check_jsonschema("--builtin-schema", "vendor.github-workflows", *map(str, paths))
 
 
 def load(name: str) -> dict:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings
 from pulumi.runtime.settings import configure, reset_options
@@ -88,11 +89,15 @@ def _computed(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 class Recorder(pulumi.runtime.Mocks):
-    def __init__(self, run: Run, preview: bool):
+    def __init__(self, run: Run, preview: bool, stack_outputs: dict[str, dict[str, Any]]):
         self.run = run
         self.preview = preview
+        self.stack_outputs = stack_outputs
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        if args.typ == "pulumi:pulumi:StackReference":
+            name = args.inputs["name"]
+            return name, {"name": name, "outputs": self.stack_outputs[name], "secretOutputNames": []}
         self.run.registrations.append(Registration(args.typ, args.name, dict(args.inputs), bool(args.custom)))
         if self.preview:
             return "", dict(args.inputs)
@@ -138,10 +143,14 @@ class _OutputsMonitor(MockMonitor):
 
 
 def run_pulumi(body: Callable[[], Any], *, config: dict[str, str] | None = None, stack: str = "dev",
-               preview: bool = False, project: str = "berth") -> Run:
-    """Run `body` as a Pulumi program under mocks; the run's error (if any) is in `Run.error`."""
+               preview: bool = False, project: str = "berth",
+               stack_outputs: dict[str, dict[str, Any]] | None = None) -> Run:
+    """Run `body` as a Pulumi program under mocks; the run's error (if any) is in `Run.error`.
+
+    `stack_outputs` answers StackReferences: stack name -> its outputs.
+    """
     run = Run()
-    mocks = Recorder(run, preview)
+    mocks = Recorder(run, preview, stack_outputs or {})
     monitor = _OutputsMonitor(mocks, run)
     reset_options(project=project, stack=stack, preview=preview)
     configure(MockSettings(
@@ -186,6 +195,9 @@ def config_of(**values: Any) -> dict[str, str]:
 
 
 def is_known(value: Any) -> bool:
+    """False when any part of an input is unknown (an output of a resource not yet created)."""
+    if isinstance(value, Unknown):
+        return False
     if isinstance(value, str):
         return UNKNOWN not in value
     if isinstance(value, list):

@@ -246,3 +246,41 @@ def replace(specs: list[Spec], which: str, /, **props: Any) -> list[Spec]:
         else:
             target.props[key] = value
     return specs
+
+
+# --- blue/green with CodeDeploy: a second target group, a test listener, the application and group ---
+
+GROUP_TYPE = "aws:codedeploy/deploymentGroup:DeploymentGroup"
+APP_TYPE = "aws:codedeploy/application:Application"
+GREEN_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web-green/fedcba9876543210"
+TEST_LISTENER_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/web/0123456789abcdef/2222"
+
+
+def code_deploy_resources(preview: bool = False, service: str = "web",
+                          config_name: str = "CodeDeployDefault.ECSLinear10PercentEvery1Minutes") -> list[Spec]:
+    """What a CODE_DEPLOY service named `service` needs beside web_stack()'s load balancer and listener."""
+
+    def known(value: str) -> Any:
+        return UNKNOWN if preview else value
+
+    return [
+        spec(TG, "web-green", {"arn": known(GREEN_ARN), "id": known(GREEN_ARN), "name": "web-green", "port": 8080,
+                               "protocol": "HTTP", "targetType": "ip", "healthCheck": {"path": "/health"}}),
+        spec(LISTENER, "test", {"arn": known(TEST_LISTENER_ARN), "loadBalancerArn": known(ALB_ARN), "port": 8080,
+                                "protocol": "HTTP",
+                                "defaultActions": [{"type": "forward", "targetGroupArn": known(GREEN_ARN)}]},
+             {"loadBalancerArn": ["alb"], "defaultActions": ["web-green"]}),
+        spec(APP_TYPE, "web-app", {"name": "web", "computePlatform": "ECS"}),
+        spec(GROUP_TYPE, "web-deploy", {
+            "appName": "web", "deploymentGroupName": "web", "deploymentConfigName": config_name,
+            "serviceRoleArn": f"arn:aws:iam::{ACCOUNT}:role/web-codedeploy",
+            "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+            "ecsService": {"clusterName": "main", "serviceName": service},
+            "loadBalancerInfo": {"targetGroupPairInfo": {
+                "targetGroups": [{"name": "web"}, {"name": "web-green"}],
+                "prodTrafficRoute": {"listenerArns": [known(LISTENER_ARN)]},
+                "testTrafficRoute": {"listenerArns": [known(TEST_LISTENER_ARN)]},
+            }},
+        }, {"ecsService": [service], "loadBalancerInfo": ["web-tg", "web-green", "http", "test"],
+            "appName": ["web-app"]}),
+    ]

@@ -10,12 +10,14 @@ from rule_kit import UNKNOWN
 from tests.policies.test_ecs_harness import (
     ACCOUNT,
     DELETE,
+    GREEN_ARN,
+    GROUP_TYPE,
     LB,
-    LISTENER,
     REGION,
     SERVICE,
     SUBNET,
     TG,
+    code_deploy_resources,
     replace,
     run_stack,
     spec,
@@ -27,11 +29,7 @@ HA = {**OFF, "requireHighAvailability": True}
 ROLLOUT = ecs.ecs_rollout_zero_downtime
 BLUE_GREEN = ecs.ecs_blue_green_valid
 SERVICE_URN = "urn:pulumi:test::berth::aws:ecs/service:Service::web"
-GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
-APP = "aws:codedeploy/application:Application"
-GROUP_URN = f"urn:pulumi:test::berth::{GROUP}::web-deploy"
-GREEN_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web-green/fedcba9876543210"
-TEST_LISTENER_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/web/0123456789abcdef/2222"
+GROUP_URN = f"urn:pulumi:test::berth::{GROUP_TYPE}::web-deploy"
 RULE_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener-rule/app/web/0123456789abcdef/1111/3333"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/web-ecs-blue-green"
 
@@ -157,30 +155,9 @@ def test_rollout_ignores_other_resource_types():
 # --- ecs-blue-green-valid: CodeDeploy --------------------------------------------------------------
 
 def code_deploy_stack(preview: bool = False, config_name: str = "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"):
-    specs = web_stack(preview)
-    known = (lambda v: UNKNOWN) if preview else (lambda v: v)
-    replace(specs, "web", deploymentController={"type": "CODE_DEPLOY"}, deploymentCircuitBreaker=DELETE)
-    specs += [
-        spec(TG, "web-green", {"arn": known(GREEN_ARN), "id": known(GREEN_ARN), "name": "web-green", "port": 8080,
-                               "protocol": "HTTP", "targetType": "ip", "healthCheck": {"path": "/health"}}),
-        spec(LISTENER, "test", {"arn": known(TEST_LISTENER_ARN), "loadBalancerArn": next(
-            s for s in specs if s.name == "alb").props["arn"], "port": 8080, "protocol": "HTTP",
-            "defaultActions": [{"type": "forward", "targetGroupArn": known(GREEN_ARN)}]},
-            {"loadBalancerArn": ["alb"], "defaultActions": ["web-green"]}),
-        spec(APP, "web-app", {"name": "web", "computePlatform": "ECS"}),
-        spec(GROUP, "web-deploy", {
-            "appName": "web", "deploymentGroupName": "web", "deploymentConfigName": config_name,
-            "serviceRoleArn": f"arn:aws:iam::{ACCOUNT}:role/web-codedeploy",
-            "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
-            "ecsService": {"clusterName": "main", "serviceName": "web"},
-            "loadBalancerInfo": {"targetGroupPairInfo": {
-                "targetGroups": [{"name": "web"}, {"name": "web-green"}],
-                "prodTrafficRoute": {"listenerArns": [next(s for s in specs if s.name == "http").props["arn"]]},
-                "testTrafficRoute": {"listenerArns": [known(TEST_LISTENER_ARN)]},
-            }},
-        }, {"ecsService": ["web"], "loadBalancerInfo": ["web-tg", "web-green", "http", "test"], "appName": ["web-app"]}),
-    ]
-    return specs
+    specs = replace(web_stack(preview), "web", deploymentController={"type": "CODE_DEPLOY"},
+                    deploymentCircuitBreaker=DELETE)
+    return specs + code_deploy_resources(preview, config_name=config_name)
 
 
 def group_pair(specs, **changes):
@@ -222,7 +199,7 @@ def test_blue_green_flags_a_deployment_configuration_for_another_platform():
 
 
 def test_blue_green_requires_a_deployment_group_for_a_code_deploy_service():
-    specs = [s for s in code_deploy_stack() if s.type != GROUP]
+    specs = [s for s in code_deploy_stack() if s.type != GROUP_TYPE]
 
     assert run_stack(BLUE_GREEN, specs).violations == [(
         "Service 'web' uses the CODE_DEPLOY deployment controller but no CodeDeploy deployment group in this stack "

@@ -598,6 +598,18 @@ def test_the_field_notes_broad_grants_are_named_with_the_narrow_ones():
     ]
 
 
+def test_decrypt_on_every_key_is_broad_even_behind_a_via_service_condition():
+    policy = secrets_policy({"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": PARAMS},
+                            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": VIA_SSM})
+    rp = spec("aws:iam/rolePolicy:RolePolicy", "exec-secrets", {"role": ROLE, "policy": policy})
+
+    outcome = run_stack(LEAST, stack(**{"exec-secrets": rp}), OFF)
+
+    assert [m.split(". ")[0] for m in outcome.messages] == [
+        f"execution role Role 'exec' (used by {TASK}): statement 2 of RolePolicy 'exec-secrets' allows kms:Decrypt "
+        'on "*" (every resource)']
+
+
 def test_a_task_role_with_administrator_access_is_flagged():
     task_role = spec("aws:iam/role:Role", "app", {"name": "library-app", "assumeRolePolicy": json.dumps(ECS_TRUST),
                                                   "managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]})

@@ -8,7 +8,7 @@ import pytest
 from live_aws import LiveAws
 
 
-def live(endpoint_url: str, timeout: float = 1.0) -> LiveAws:
+def live(endpoint_url: str, timeout: float = 10.0) -> LiveAws:
     return LiveAws.from_config(
         {"liveLookups": "on", "awsEndpointUrl": endpoint_url, "lookupTimeoutSeconds": timeout, "awsRegion": "us-east-1"}
     )
@@ -79,3 +79,20 @@ def test_answers_are_cached_per_call(aws_credentials, moto):
     boto3.client("ec2", region_name="us-east-1", endpoint_url=moto.url).create_vpc(CidrBlock="10.9.0.0/16")
 
     assert lookups.call("ec2", "describe_vpcs") is first
+
+
+def test_rules_with_the_same_settings_share_one_instance_and_its_answers(aws_credentials, moto):
+    config = {"liveLookups": "on", "awsEndpointUrl": moto.url, "awsRegion": "us-east-1"}
+
+    assert LiveAws.from_config(config) is LiveAws.from_config(dict(config))
+
+
+def test_after_a_timeout_the_same_endpoint_is_not_waited_for_again(aws_credentials, faulty_endpoint):
+    lookups = live(faulty_endpoint("silent").url, timeout=0.5)
+    lookups.call("ec2", "describe_vpcs")
+
+    started = time.monotonic()
+    answer = lookups.call("ec2", "describe_subnets")
+
+    assert time.monotonic() - started < 0.2
+    assert answer.reason == "ec2 describe_subnets not attempted: ec2 describe_vpcs did not answer within 0.5 s"

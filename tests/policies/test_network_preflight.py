@@ -37,3 +37,14 @@ def test_endpoints_without_ecr_dkr_are_a_mandatory_violation_per_subnet(mode):
          False)
         for zone in "ab"
     ]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_projects_own_stacks_raise_nothing_from_the_network_rules(stack):
+    report = run_preflight(REPO, stack=stack, mode="preview", policy_pack=REPO / "policies",
+                           policy_config=FIXTURES / "all-mandatory.json")
+
+    assert [d for d in report.diagnostics if d["policy"] in RULES] == []
+    # The stacks do have services in subnets: the rules had something to prove.
+    assert any(r["type"] == "aws:ecs/service:Service" and r["inputs"].get("networkConfiguration")
+               for r in report.resources)

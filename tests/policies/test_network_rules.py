@@ -763,3 +763,15 @@ def test_a_subnet_outside_the_stack_is_inconclusive_with_look_ups_off():
         "Cannot be verified until update: Service 'web': subnet subnet-0adopted (outside the stack): live look-ups "
         "are off (liveLookups: off)"
     )
+
+
+def test_an_endpoint_of_unknown_type_is_inconclusive_rather_than_missing():
+    stack = private_with_endpoints()
+    stack.props("vpce", "ecr.dkr")["vpcEndpointType"] = UNKNOWN
+
+    outcome = stack.run(ECR)
+
+    assert outcome.violations == []
+    assert outcome.inconclusive == (
+        "Cannot be verified until update: Service 'web': VpcEndpoint 'ecr.dkr' vpcEndpointType (unknown)"
+    )

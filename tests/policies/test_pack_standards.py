@@ -66,3 +66,56 @@ def test_advisory_only_rules_are_low_severity():
     by_name = {p.name: p for p in POLICIES}
 
     assert by_name["stack-cost-within-budget"].severity == Severity.LOW
+
+
+# --- per-stack enforcement: policies/config/<stack>.json -------------------------------------------
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "policies" / "config"
+# The catalog's "Enforcement per stack": the rules that stop a deployment from starting.
+PROD_MANDATORY = {
+    "ecs-subnets-reach-ecr", "ecs-subnets-reach-task-services", "ecs-execution-role-trusted",
+    "ecs-execution-role-reads-secrets", "ecs-execution-role-pulls-and-logs", "ecs-image-pinned",
+    "ecs-target-group-matches-container", "fargate-task-size-valid", "ecs-no-plaintext-secrets",
+    "ecs-rollout-zero-downtime", "ecs-blue-green-valid",
+}
+# In dev only what makes the deploy itself fail: no route to ECR or the task's services, an execution role
+# that cannot be assumed or cannot read, pull or log, a load-balancer block ECS rejects, a blue/green set-up
+# CodeDeploy or ECS rejects, a task size Fargate rejects.
+DEV_MANDATORY = PROD_MANDATORY - {"ecs-image-pinned", "ecs-no-plaintext-secrets", "ecs-rollout-zero-downtime"}
+
+
+def reconciled(stack: str) -> dict:
+    from preflight.policy_config import load_policy_config, reconcile
+
+    described = [{"name": p.name, "enforcement": "advisory",
+                  "schema": {"properties": dict(p.config_schema.properties) if p.config_schema else {}}}
+                 for p in POLICIES]
+    path = CONFIG_DIR / f"{stack}.json"
+    return reconcile(described, {}, load_policy_config(path), str(path))
+
+
+@pytest.mark.parametrize("stack,mandatory", [("prod", PROD_MANDATORY), ("dev", DEV_MANDATORY)])
+def test_stack_config_raises_exactly_the_listed_rules_and_is_valid_for_the_pack(stack, mandatory):
+    config = reconciled(stack)
+
+    assert {name for name, c in config.items() if c.enforcement_level == "mandatory"} == mandatory
+    assert {c.enforcement_level for name, c in config.items() if name not in mandatory} == {"advisory"}
+
+
+def test_prod_requires_high_availability_and_both_stacks_set_a_budget():
+    prod, dev = reconciled("prod"), reconciled("dev")
+
+    assert prod["ecs-rollout-zero-downtime"].properties["requireHighAvailability"] is True
+    assert dev["ecs-rollout-zero-downtime"].properties["requireHighAvailability"] is False
+    assert (prod["stack-cost-within-budget"].properties["monthlyBudgetUsd"],
+            dev["stack-cost-within-budget"].properties["monthlyBudgetUsd"]) == (400, 100)
+
+
+def test_stack_configs_are_plain_json_objects_in_the_cli_shape():
+    import json
+
+    for stack in ("dev", "prod"):
+        document = json.loads((CONFIG_DIR / f"{stack}.json").read_text())
+        assert document["all"] == "advisory"
+        for name, value in document.items():
+            assert isinstance(value, str) or (isinstance(value, dict) and set(value) - {"enforcementLevel"}), name

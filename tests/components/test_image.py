@@ -1,0 +1,169 @@
+"""ContainerImage and the build-context hash: repository hardening, the build's inputs, pinned references."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pulumi
+from pulumi.runtime import rpc
+
+from components.build_context import context_files, context_hash
+from components.image import ContainerImage, ContainerImageArgs
+from components.naming import Account
+from tests.components.harness import REPO_ROOT, run_pulumi
+
+ACCOUNT = Account(partition="aws", region="eu-west-1", account_id="123456789012")
+REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+def build(**changes):
+    args = ContainerImageArgs(**{"account": ACCOUNT, "repository_name": "berth-dev-web", **changes})
+
+    def body():
+        image = ContainerImage("img", args)
+        pulumi.export("imageRef", image.image_ref)
+        pulumi.export("repositoryUrl", image.repository_url)
+        pulumi.export("imageDigest", image.image_digest)
+        pulumi.export("pull", list(image.pull_repository_arns))
+        pulumi.export("push", list(image.repository_arns))
+
+    run = run_pulumi(body)
+    assert run.error is None, run.error
+    return run
+
+
+def make_context(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_repository_scans_on_push_has_immutable_tags_and_a_lifecycle_policy():
+    run = build(context=REPO_ROOT / "app")
+    repositories = {r.name: r.inputs for r in run.of_type("aws:ecr/repository:Repository")}
+    policies = {r.name: r.inputs for r in run.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")}
+
+    assert repositories["img-repository"] == {
+        "name": "berth-dev-web", "imageTagMutability": "IMMUTABLE",
+        "imageScanningConfiguration": {"scanOnPush": True}, "forceDelete": False}
+    assert policies["img-lifecycle"]["repository"] == "berth-dev-web"
+    assert json.loads(policies["img-lifecycle"]["policy"]) == {"rules": [
+        {"rulePriority": 1, "description": "Expire untagged images after 7 days",
+         "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+                       "countNumber": 7}, "action": {"type": "expire"}},
+        {"rulePriority": 2, "description": "Keep the 30 most recent images",
+         "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+         "action": {"type": "expire"}},
+    ]}
+
+
+def test_build_cache_lives_in_its_own_repository_where_only_the_cache_tag_moves():
+    run = build(context=REPO_ROOT / "app")
+    cache = run.one("aws:ecr/repository:Repository", "img-cache").inputs
+
+    assert cache == {
+        "name": "berth-dev-web-buildcache", "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+        "imageTagMutabilityExclusionFilters": [{"filter": "buildcache", "filterType": "WILDCARD"}],
+        "imageScanningConfiguration": {"scanOnPush": True}, "forceDelete": True}
+    assert json.loads(run.one("aws:ecr/lifecyclePolicy:LifecyclePolicy", "img-cache-lifecycle").inputs["policy"])[
+        "rules"][1]["selection"]["countNumber"] == 1
+
+
+def test_image_is_built_on_preview_for_linux_amd64_pushed_with_the_content_hash_tag_and_a_registry_cache():
+    context = REPO_ROOT / "app"
+    tag = context_hash(context, context / "Dockerfile", {}, "linux/amd64")
+    run = build(context=context)
+    image = run.one("docker-build:index:Image").inputs
+
+    assert image == {
+        "tags": [f"{REGISTRY}/berth-dev-web:{tag}"],
+        "push": True,
+        "context": {"location": str(context)},
+        "dockerfile": {"location": str(context / "Dockerfile")},
+        "platforms": ["linux/amd64"],
+        "buildOnPreview": True,
+        # The registry password is a secret, so the whole list is sent as one.
+        "registries": {rpc._special_sig_key: rpc._special_secret_sig,
+                       "value": [{"address": REGISTRY, "username": "AWS", "password": "token-password"}]},
+        "cacheFrom": [{"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache"}}],
+        "cacheTo": [{"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache", "imageManifest": True,
+                                  "ociMediaTypes": True, "mode": "max"}}],
+        "network": "default",
+    }
+    assert run.invokes[-1] == ("aws:ecr/getAuthorizationToken:getAuthorizationToken",
+                               {"registryId": "123456789012"})
+    assert run.outputs["imageRef"] == f"{REGISTRY}/berth-dev-web:{tag}"
+    assert run.outputs["repositoryUrl"] == f"{REGISTRY}/berth-dev-web"
+    assert run.outputs["imageDigest"] == "sha256:" + "ab" * 32
+    assert run.outputs["pull"] == ["arn:aws:ecr:eu-west-1:123456789012:repository/berth-dev-web"]
+    assert run.outputs["push"] == ["arn:aws:ecr:eu-west-1:123456789012:repository/berth-dev-web",
+                                   "arn:aws:ecr:eu-west-1:123456789012:repository/berth-dev-web-buildcache"]
+
+
+def test_build_args_platform_and_target_are_passed_to_the_build_and_change_the_tag():
+    context = REPO_ROOT / "app"
+    args = {"BASE_IMAGE": "registry.local/python:3.11"}
+    run = build(context=context, build_args=args, platform="linux/arm64", target="runtime")
+    image = run.one("docker-build:index:Image").inputs
+    default_tag = context_hash(context, context / "Dockerfile", {}, "linux/amd64")
+
+    assert (image["buildArgs"], image["platforms"], image["target"]) == (args, ["linux/arm64"], "runtime")
+    assert image["tags"] == [f"{REGISTRY}/berth-dev-web:"
+                             f"{context_hash(context, context / 'Dockerfile', args, 'linux/arm64', 'runtime')}"]
+    assert not image["tags"][0].endswith(default_tag)
+
+
+def test_prebuilt_image_pinned_by_digest_creates_nothing_and_is_pulled_from_its_own_repository():
+    ref = f"210987654321.dkr.ecr.eu-west-1.amazonaws.com/shared/web@{DIGEST}"
+    run = build(ref=ref)
+
+    assert run.counts() == {"berth:index:ContainerImage": 1}
+    assert run.outputs["imageRef"] == ref
+    assert run.outputs["repositoryUrl"] == "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shared/web"
+    assert run.outputs["imageDigest"] == DIGEST
+    assert run.outputs["pull"] == ["arn:aws:ecr:eu-west-1:210987654321:repository/shared/web"]
+    assert run.outputs["push"] == []
+
+
+def test_prebuilt_public_image_needs_no_ecr_grants():
+    run = build(ref=f"public.example.com/library/nginx@{DIGEST}")
+
+    assert run.outputs["pull"] == []
+
+
+def test_context_files_honour_dockerignore_anchored_at_the_context_root(tmp_path):
+    context = make_context(tmp_path, {
+        ".dockerignore": "# build leftovers\n*.log\n**/__pycache__\nsecrets/\n!keep.log\n",
+        "Dockerfile": "FROM scratch\n",
+        "server.py": "print()\n",
+        "debug.log": "x",
+        "keep.log": "x",
+        "pkg/trace.log": "x",
+        "pkg/__pycache__/server.cpython-311.pyc": "x",
+        "secrets/token": "x",
+    })
+
+    assert list(context_files(context)) == [".dockerignore", "Dockerfile", "keep.log", "server.py",
+                                            "pkg/trace.log"]
+
+
+def test_context_hash_changes_with_content_and_mode_but_not_with_ignored_files_or_timestamps(tmp_path):
+    context = make_context(tmp_path, {".dockerignore": "**/*.pyc\n", "Dockerfile": "FROM scratch\n",
+                                      "server.py": "print()\n"})
+    dockerfile = context / "Dockerfile"
+    before = context_hash(context, dockerfile, {}, "linux/amd64")
+
+    (context / "server.cpython-311.pyc").write_text("compiled")
+    (context / "server.py").touch()
+    after_ignored = context_hash(context, dockerfile, {}, "linux/amd64")
+    (context / "server.py").chmod(0o755)
+    after_mode = context_hash(context, dockerfile, {}, "linux/amd64")
+    (context / "server.py").write_text("print('changed')\n")
+    after_content = context_hash(context, dockerfile, {}, "linux/amd64")
+
+    assert len(before) == 20
+    assert after_ignored == before
+    assert len({before, after_mode, after_content}) == 3
