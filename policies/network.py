@@ -508,6 +508,7 @@ def _containers(index: StackIndex, network: Network, runner: Resource) -> list |
 def _validate(index: StackIndex, findings, config: dict, registry_needs: bool) -> None:
     runners = ecs_model.services_and_task_sets(index)
     if not runners:
+        findings.not_applicable("the stack has no ECS service or task set")
         return
     provider_region = next((r.provider_props.get("region") for r in runners
                             if isinstance(r.provider_props.get("region"), str)), "")

@@ -192,10 +192,16 @@ class Inconclusive(UnknownValueError):
 class Findings:
     """Collects a rule's verdicts: violations are reported at once, inconclusive items at the end."""
 
-    def __init__(self, report_violation: ReportViolation):
+    def __init__(
+        self,
+        report_violation: ReportViolation,
+        mark_not_applicable: Callable[[str], None] | None = None,
+    ):
         self._report = report_violation
+        self._mark_not_applicable = mark_not_applicable
         self.violations: list[tuple[str, str | None]] = []
         self.inconclusive_items: list[str] = []
+        self.not_applicable_reason: str | None = None
 
     def violation(self, message: str, urn: str | None = None) -> None:
         self.violations.append((message, urn))
@@ -206,9 +212,16 @@ class Findings:
         if what not in self.inconclusive_items:
             self.inconclusive_items.append(what)
 
+    def not_applicable(self, reason: str) -> None:
+        """The rule has nothing to check here (e.g. no ECS service in the stack)."""
+        self.not_applicable_reason = reason
+
     def finish(self) -> None:
         if self.inconclusive_items:
             raise Inconclusive(f"{INCONCLUSIVE_PREFIX} " + "; ".join(self.inconclusive_items))
+        if self.not_applicable_reason and not self.violations and self._mark_not_applicable:
+            # The SDK's `args.not_applicable` raises; it goes last so nothing is lost.
+            self._mark_not_applicable(self.not_applicable_reason)
 
 
 def with_defaults(schema: Mapping[str, Mapping[str, Any]] | None, config: Mapping[str, Any] | None) -> dict:
@@ -236,7 +249,7 @@ def stack_policy(
     from stack_index import StackIndex  # stack_index imports this module
 
     def run(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        findings = Findings(report_violation)
+        findings = Findings(report_violation, args.not_applicable)
         index = StackIndex([resource_from_policy_resource(r) for r in args.resources])
         validate(index, findings, with_defaults(config_schema, args.get_config()))
         findings.finish()
@@ -265,7 +278,7 @@ def resource_policy(
     """A resource rule; `validate(resource, findings, config)` sees one resource at a time."""
 
     def run(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        findings = Findings(report_violation)
+        findings = Findings(report_violation, args.not_applicable)
         validate(resource_from_args(args), findings, with_defaults(config_schema, args.get_config()))
         findings.finish()
 

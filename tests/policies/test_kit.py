@@ -192,3 +192,18 @@ def test_task_definition_of_matches_family_revision_and_roles_by_name():
     assert ecs_model.task_definition_of(index, service).resource is task
     assert ecs_model.role_of(index, task, "executionRoleArn").resource is role
     assert ecs_model.role_of(index, task, "taskRoleArn") is None
+
+
+def test_a_rule_with_nothing_to_check_is_reported_not_applicable_through_the_sdk():
+    from pulumi_policy.policy import _NotApplicableError
+
+    def validate(index, findings, config):
+        findings.not_applicable("no ECS service or task set in the stack")
+
+    policy = stack_policy(name="x-y-z", description="Checks.", validate=validate, severity=Severity.LOW,
+                          remediation_steps="Fix.", url="https://docs.aws.amazon.com/")
+
+    with pytest.raises(_NotApplicableError) as raised:
+        policy.validate(StackValidationArgs([], {}), lambda *a: None)
+
+    assert raised.value.reason == "no ECS service or task set in the stack"

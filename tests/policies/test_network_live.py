@@ -81,7 +81,7 @@ def service_stack(adopted: Adopted) -> Stack:
     return stack
 
 
-def live(url: str, timeout: float = 1.0) -> dict:
+def live(url: str, timeout: float = 10.0) -> dict:
     return {"liveLookups": "on", "awsEndpointUrl": url, "awsRegion": REGION, "lookupTimeoutSeconds": timeout}
 
 

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from pulumi_policy import Severity
+from pulumi_policy.policy import _NotApplicableError
 
 import network
 from rule_kit import UNKNOWN
@@ -631,8 +632,10 @@ def test_a_stack_without_ecs_services_has_nothing_to_check():
     stack = Stack().add("bucket", "logs", {"bucket": "logs"})
     stack.add("subnet", "lonely", {"vpcId": "vpc-9"})
 
-    assert clean(stack.run(ECR))
-    assert clean(stack.run(SERVICES))
+    for policy in (ECR, SERVICES):
+        with pytest.raises(_NotApplicableError) as raised:
+            stack.run(policy)
+        assert raised.value.reason == "the stack has no ECS service or task set"
 
 
 def test_wrongly_typed_properties_do_not_raise():

@@ -116,11 +116,9 @@ def test_update_derives_outputs_from_inputs_region_and_account(components_update
     }
 
 
-def test_two_runs_give_the_same_records():
-    first = run("components", "update")
-    second = run("components", "update")
-    key = lambda record: record["urn"]  # noqa: E731
-    assert sorted(first.resources, key=key) == sorted(second.resources, key=key)
+def test_two_runs_give_the_same_records(components_update):
+    again = {record["urn"]: record for record in run("components", "update").resources}
+    assert again == components_update
 
 
 def test_config_plain_structured_and_secure_reach_the_program_as_the_language_host_passes_them():
