@@ -179,6 +179,9 @@ def _number(value: Any, default: float) -> float:
 def validate_cost(index: StackIndex, findings: Findings, config: dict) -> None:
     budget = _number(config.get("monthlyBudgetUsd"), 200.0)
     estimate = estimate_stack(index)
+    if not (estimate.fargate_parts or estimate.load_balancers or estimate.nat_gateways or estimate.endpoints
+            or estimate.unknown):
+        findings.not_applicable("the stack has no Fargate service, load balancer, NAT gateway or interface endpoint")
     if estimate.total > budget:
         fargate = "; ".join(estimate.fargate_parts) or "none"
 

@@ -41,6 +41,8 @@ def _lifecycle_policy_state(index: StackIndex, repository: Resource) -> bool | N
 
 
 def validate_repository_hardened(index: StackIndex, findings: Findings, config: dict) -> None:
+    if not index.of_type(ECR_REPOSITORY):
+        findings.not_applicable("the stack has no ECR repository")
     registry_scans = _registry_scans(index)
     for repository in index.of_type(ECR_REPOSITORY):
         _check_scanning(repository, registry_scans, findings)

@@ -179,6 +179,8 @@ class _Block:
 def _blocks(index: StackIndex, findings: Findings, live: _Live) -> list[_Block]:
     """Every known load-balancer block of every service and task set in the stack."""
     found = []
+    if not any(r.props.get("loadBalancers") is not None for r in ecs_model.services_and_task_sets(index)):
+        findings.not_applicable("no ECS service or task set in the stack has a loadBalancers block")
     for runner in ecs_model.services_and_task_sets(index):
         blocks = load_balancer_blocks(runner)
         if is_unknown(blocks):
@@ -307,6 +309,8 @@ def _pull_risk(index: StackIndex, image: ecs_model.ImageRef, reference: str) -> 
 
 def validate_image_pinned(index: StackIndex, findings: Findings, config: dict) -> None:
     live = _Live(config)
+    if not index.of_type(ECS_TASK_DEFINITION):
+        findings.not_applicable("the stack has no ECS task definition")
     for task in index.of_type(ECS_TASK_DEFINITION):
         containers = _containers(task, findings, "container images")
         for container in containers or []:
@@ -826,6 +830,8 @@ def _strategy(service: Resource) -> Any:
 
 def validate_rollout_zero_downtime(index: StackIndex, findings: Findings, config: dict) -> None:
     live = _Live(config)
+    if not index.of_type(ECS_SERVICE):
+        findings.not_applicable("the stack has no ECS service")
     for service in index.of_type(ECS_SERVICE):
         controller, strategy = _controller(service), _strategy(service)
         if is_unknown(controller) or is_unknown(strategy):
@@ -981,14 +987,20 @@ _ECS_DEPLOYMENT_CONFIGS = (
 
 
 def validate_blue_green(index: StackIndex, findings: Findings, config: dict) -> None:
+    applies = False
     for service in index.of_type(ECS_SERVICE):
         controller, strategy = _controller(service), _strategy(service)
         if is_unknown(controller) or is_unknown(strategy):
             findings.inconclusive(f"{service.label} deploymentController/deploymentConfiguration")
         elif controller == "CODE_DEPLOY":
+            applies = True
             _check_code_deploy(index, service, findings)
         elif controller == "ECS" and strategy in _NATIVE_STRATEGIES:
+            applies = True
             _check_native(index, service, strategy, findings)
+    if not applies:
+        findings.not_applicable("no ECS service in the stack deploys blue/green (CODE_DEPLOY controller or a "
+                                "BLUE_GREEN, LINEAR or CANARY strategy)")
 
 
 def _deployment_groups_of(index: StackIndex, service: Resource) -> tuple[list[Resource], bool]:

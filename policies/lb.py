@@ -467,6 +467,8 @@ def _names(resources: list[Resource]) -> str:
 
 
 def validate_alb_reaches_tasks(index: StackIndex, findings: Findings, config: dict) -> None:
+    if not any(r.props.get("loadBalancers") is not None for r in index.of_type(ECS_SERVICE, ECS_TASK_SET)):
+        findings.not_applicable("no ECS service or task set in the stack has a loadBalancers block")
     for runner in index.of_type(ECS_SERVICE, ECS_TASK_SET):
         for path in _paths(index, runner, findings):
             if not path.task_groups and path.unresolved:

@@ -105,7 +105,9 @@ def pack_interpreter(manifest: PackManifest) -> str:
     print(f"preflight: creating the policy pack's virtualenv {manifest.virtualenv} from {requirements.name} "
           "(once; this takes a while)", file=sys.stderr, flush=True)
     timeout = float(os.environ.get("PREFLIGHT_INSTALL_TIMEOUT", DEFAULT_INSTALL_TIMEOUT_S))
-    steps = [[sys.executable, "-m", "venv", str(manifest.virtualenv)]]
+    # Without requirements there is nothing to install, so the venv needs no pip either.
+    steps = [[sys.executable, "-m", "venv", *([] if requirements.is_file() else ["--without-pip"]),
+              str(manifest.virtualenv)]]
     if requirements.is_file():
         steps.append([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
                       "-r", str(requirements)])

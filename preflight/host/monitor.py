@@ -100,14 +100,16 @@ class RecordingMonitor(MockMonitor):
             self._record(urn, request, inputs=inputs, outputs={}, resource_id="")
             return resource_pb2.RegisterResourceResponse(urn=urn, object=to_struct({}))
 
-        ctx = Context(urn=urn, name=request.name, region=self._region_for(request))
+        ctx = Context(urn=urn, name=request.name, region=self.region)
         checked = autoname(request.type, request.name, inputs, ctx) if not _is_provider(request.type) else inputs
         computed = {} if _is_provider(request.type) else computed_outputs(request.type, checked, ctx)
         if self.preview:
             resource_id = ""
-            outputs = {**checked, **{key: UNKNOWN for key in computed if key not in checked and key != "tagsAll"}}
+            unknown = {key: UNKNOWN for key in computed if key not in checked}
             if "tagsAll" in computed:
-                outputs["tagsAll"] = computed["tagsAll"]
+                # Known at preview: the tags merged with the provider's default tags.
+                unknown["tagsAll"] = computed["tagsAll"]
+            outputs = {**checked, **unknown}
         else:
             resource_id = computed.pop("id", None) or ctx.uuid("provider")
             outputs = {**checked, **computed, "id": resource_id}
@@ -125,7 +127,9 @@ class RecordingMonitor(MockMonitor):
         inputs = struct_to_wire(request.properties)
         if request.type != STACK_REFERENCE_TYPE:
             raise InvokeError(f"read {request.type}", {"id": request.id},
-                              "preflight reads only StackReferences; give the resource's state in code")
+                              "preflight answers resource reads (`Resource.get`) only for StackReference; "
+                              "look the resource up with a data-source function (`get_*`) and answer it with "
+                              "--invokes")
         target = inputs.get("name") or request.id
         if target not in self.stack_outputs:
             with self._lock:
@@ -147,9 +151,6 @@ class RecordingMonitor(MockMonitor):
         return empty_pb2.Empty()
 
     # -- helpers --------------------------------------------------------------------------
-    def _region_for(self, request) -> str:
-        return self.region
-
     def _record(self, urn: str, request, *, inputs: dict[str, Any], outputs: dict[str, Any],
                 resource_id: str, provider_urn: str = "", custom: bool | None = None,
                 read: bool = False) -> None:

@@ -30,6 +30,9 @@ class TaskContract:
     health_command: tuple[str, ...]
     health_path: str
     source: str
+    # The container's plain `environment` (secrets come from SSM or Secrets Manager at start
+    # and cannot be given to a local container).
+    environment: tuple[tuple[str, str], ...] = ()
 
     def exec_argv(self) -> list[str]:
         """The health-check command as `docker exec` runs it, as the ECS agent does."""
@@ -81,6 +84,7 @@ def contract_from_resources(resources: list[dict[str, Any]], source: str) -> Tas
         health_command=tuple(health_check["command"]),
         health_path=(target_group["inputs"].get("healthCheck") or {}).get("path", "/"),
         source=source,
+        environment=tuple((entry["name"], str(entry["value"])) for entry in container.get("environment", [])),
     )
 
 

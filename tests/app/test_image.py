@@ -66,10 +66,13 @@ def image() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def container(image: str, contract: TaskContract) -> Iterator[dict]:
     port = contract.container_port
+    # The task definition's plain environment, as ECS would set it.
+    environment = [arg for name, value in contract.environment for arg in ("--env", f"{name}={value}")]
     # Health checks every second, so the daemon's own verdict arrives within the test's bounds.
     cid = docker(
         "run",
         "--detach",
+        *environment,
         "--publish",
         f"127.0.0.1::{port}",
         "--health-interval",

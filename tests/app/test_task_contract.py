@@ -19,6 +19,7 @@ def test_contract_comes_from_the_container_and_target_group_the_service_balances
         health_command=("CMD-SHELL", "python3 /srv/check.py || exit 1"),
         health_path="/ready",
         source=f"stack 'dev' of {FIXTURE}",
+        environment=(("PORT", "9000"), ("LOG_LEVEL", "info")),
     )
 
 

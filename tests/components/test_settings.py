@@ -167,3 +167,11 @@ def test_committed_stacks_load_without_problems():
         config = {key: value if isinstance(value, str) else json.dumps(value) for key, value in document.items()}
         settings = load_settings(config, project="berth", stack=stack, project_dir=REPO_ROOT)
         assert settings.stack == stack
+
+
+def test_project_files_of_the_program_and_the_consumer_example_follow_pulumis_project_schema():
+    import jsonschema
+
+    schema = json.loads((REPO_ROOT.parent / "shared" / "schemas" / "pulumi-project.schema.json").read_text())
+    for path in (REPO_ROOT / "Pulumi.yaml", REPO_ROOT / "examples" / "consumer" / "Pulumi.yaml"):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)

@@ -83,6 +83,13 @@ def test_is_inconclusive_when_unknown_sizes_keep_it_under_budget_and_says_at_lea
         "The stack's estimated monthly cost is at least $49.28, over the budget of $40.00")
 
 
+def test_is_not_applicable_to_a_stack_without_billable_resources():
+    outcome = run_stack(RULE, [s for s in web_stack() if s.name in ("vpc", "private-a", "web-repo")])
+
+    assert outcome.not_applicable == (
+        "the stack has no Fargate service, load balancer, NAT gateway or interface endpoint")
+
+
 def test_ignores_services_on_ec2_and_other_types():
     specs = replace(web_stack(), "web", launchType="EC2")
 

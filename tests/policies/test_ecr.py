@@ -100,3 +100,4 @@ def test_ignores_other_resource_types():
     outcome = run_stack(RULE, [s for s in web_stack() if s.type not in (REPO, LIFECYCLE)])
 
     assert (outcome.violations, outcome.inconclusive) == ([], None)
+    assert outcome.not_applicable == "the stack has no ECR repository"

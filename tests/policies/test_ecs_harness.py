@@ -18,6 +18,7 @@ from pulumi_policy import (
     ResourceValidationArgs,
     StackValidationArgs,
 )
+from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from rule_kit import INCONCLUSIVE_PREFIX, UNKNOWN
@@ -69,6 +70,8 @@ def wire(value: Any) -> Any:
 class Outcome:
     violations: list[tuple[str, str | None]]
     inconclusive: str | None
+    # The reason a rule gave through `args.not_applicable` (the SDK reports it as "not applicable").
+    not_applicable: str | None = None
 
     @property
     def messages(self) -> list[str]:
@@ -114,6 +117,8 @@ def run_stack(policy: Any, specs: list[Spec], config: dict | None = None) -> Out
                         lambda message, urn=None: violations.append((message, urn)))
     except UnknownValueError as error:
         inconclusive = error.message
+    except _NotApplicableError as error:
+        return Outcome(violations, inconclusive, error.reason or "")
     return Outcome(violations, inconclusive)
 
 
@@ -126,6 +131,8 @@ def run_resource(policy: Any, resource: Spec, config: dict | None = None) -> Out
         policy.validate(args, lambda message, urn=None: violations.append((message, urn)))
     except UnknownValueError as error:
         inconclusive = error.message
+    except _NotApplicableError as error:
+        return Outcome(violations, inconclusive, error.reason or "")
     return Outcome(violations, inconclusive)
 
 

@@ -175,6 +175,7 @@ def test_image_pinned_ignores_other_resource_types():
     outcome = run_stack(ecs.ecs_image_pinned, [spec(SERVICE, "web", {"taskDefinition": "web:1"})], OFF)
 
     assert (outcome.violations, outcome.inconclusive) == ([], None)
+    assert outcome.not_applicable == "the stack has no ECS task definition"
 
 
 # --- fargate-task-size-valid --------------------------------------------------------------------

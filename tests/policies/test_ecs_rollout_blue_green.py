@@ -149,7 +149,7 @@ def test_rollout_leaves_code_deploy_and_daemon_services_alone():
 def test_rollout_ignores_other_resource_types():
     outcome = run_stack(ROLLOUT, [spec(SUBNET, "a", {"availabilityZone": "us-east-1a"})], HA)
 
-    assert (outcome.violations, outcome.inconclusive) == ([], None)
+    assert (outcome.violations, outcome.inconclusive, outcome.not_applicable) == ([], None, "the stack has no ECS service")
 
 
 # --- ecs-blue-green-valid: CodeDeploy --------------------------------------------------------------
@@ -343,3 +343,5 @@ def test_blue_green_ignores_rolling_services_and_other_types():
                                                    spec(SERVICE, "worker", {"desiredCount": 1})])
 
     assert (outcome.violations, outcome.inconclusive) == ([], None)
+    assert outcome.not_applicable == ("no ECS service in the stack deploys blue/green (CODE_DEPLOY controller or a "
+                                      "BLUE_GREEN, LINEAR or CANARY strategy)")

@@ -185,8 +185,11 @@ def test_matches_container_ignores_services_without_load_balancers_and_other_typ
     specs = replace(web_stack(), "web", loadBalancers=DELETE) + [spec(TG, "lonely", {"targetType": "instance"})]
 
     outcome = run_stack(MATCHES, specs, OFF)
+    health = run_stack(HEALTH, specs, OFF)
 
     assert (outcome.violations, outcome.inconclusive) == ([], None)
+    assert outcome.not_applicable == health.not_applicable == (
+        "no ECS service or task set in the stack has a loadBalancers block")
 
 
 # --- ecs-health-checks-consistent ---------------------------------------------------------------

@@ -123,6 +123,7 @@ def test_ignores_other_resource_types():
     outcome = run_stack(RULE, [spec(SG, "lonely", {"ingress": []}), spec(SUBNET, "a", {"cidrBlock": "10.0.0.0/24"})])
 
     assert (outcome.violations, outcome.inconclusive) == ([], None)
+    assert outcome.not_applicable == "no ECS service or task set in the stack has a loadBalancers block"
 
 
 def test_cidrs_cover():

@@ -67,3 +67,30 @@ def test_directory_without_pulumipolicy_yaml(tmp_path):
         run_preflight(PROJECTS / "basic", stack="dev", policy_pack=tmp_path)
     assert raised.value.message == (f"{tmp_path}: no PulumiPolicy.yaml; pass the policy pack's directory to "
                                     "--policy-pack")
+
+
+def test_pack_virtualenv_is_created_when_absent_and_the_pack_runs_with_it(tmp_path, capfd):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text(
+        "runtime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: venv\n")
+    (pack / "__main__.py").write_text((PACKS / "basic" / "__main__.py").read_text())
+
+    message = failure_for(pack)
+
+    assert (pack / "venv" / "bin" / "python").exists()
+    assert capfd.readouterr().err == (f"preflight: creating the policy pack's virtualenv {pack / 'venv'} from "
+                                      "requirements.txt (once; this takes a while)\n")
+    # The new virtualenv has no requirements.txt to install, so it lacks pulumi: proof that
+    # the pack ran with the virtualenv's interpreter, not preflight's.
+    assert message == (
+        f"policy pack {pack} exited with code 1 before printing its port\nits stderr (last lines):\n"
+        f"{pack / 'venv' / 'bin' / 'python'}: Error while finding module specification for 'pulumi.policy' "
+        "(ModuleNotFoundError: No module named 'pulumi')"
+    )
+
+
+def failure_for(pack):
+    with pytest.raises(PreflightError) as raised:
+        run_preflight(PROJECTS / "basic", stack="dev", policy_pack=pack)
+    return raised.value.message
