@@ -1120,8 +1120,8 @@ def _check_service_in_pair(index: StackIndex, service: Resource, group: Resource
         if ref is None:
             continue
         if ref.resource is None:
-            if not ref.resolved:
-                findings.inconclusive(f"{service.label} loadBalancers[{number}].targetGroupArn")
+            findings.inconclusive(f"{service.label} loadBalancers[{number}].targetGroupArn {ref.describe()} "
+                                  "(not a target group in this stack)")
             continue
         if len(targets) == 2 and ref.resource not in targets:
             findings.violation(
@@ -1174,8 +1174,7 @@ def _route_listeners(index: StackIndex, group: Resource, pair: dict, targets: li
     for number, ref in enumerate(refs):
         route = routes[number] if known else "prodTrafficRoute/testTrafficRoute"
         if ref.resource is None:
-            if not ref.resolved:
-                findings.inconclusive(f"{group.label} {route}.listenerArns")
+            findings.inconclusive(f"{group.label} {route}.listenerArns {ref.describe()} (not a listener in this stack)")
             continue
         listeners.append(ref.resource)
         forwarded = forwarded_target_groups(index, ref.resource)
@@ -1211,6 +1210,7 @@ def _check_nlb_deployment_config(index: StackIndex, group: Resource, listeners: 
         ref = load_balancer_of(index, listener)
         balancer = ref.resource if ref is not None else None
         if balancer is None:
+            findings.inconclusive(f"the load balancer type behind {listener.label} (not in this stack)")
             continue
         kind = load_balancer_type(balancer)
         if is_unknown(kind):
@@ -1283,9 +1283,12 @@ def _check_alternate_target_group(index: StackIndex, service: Resource, block: d
     rules = index.refs(service, "loadBalancers", rule_value, (*LB_LISTENER_RULE, *LB_LISTENER), ARN_KEYS)
     for ref in rules:
         if ref.resource is None:
+            findings.inconclusive(f"{where}.advancedConfiguration.productionListenerRule {ref.describe()} "
+                                  "(not a listener rule in this stack)")
             continue
         forwarded = forwarded_target_groups(index, ref.resource)
         if any(not f.resolved for f in forwarded):
+            findings.inconclusive(f"{ref.resource.label} forward targets")
             continue
         wanted = [r.resource for r in [primary, *alternate] if r.resource is not None]
         if wanted and not any(f.resource in wanted for f in forwarded):

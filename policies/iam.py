@@ -195,6 +195,8 @@ def _schema(extra: dict | None = None) -> dict:
 
 def _each_task(index: StackIndex, config: dict, findings: Findings) -> tuple[Stack, list[Task]]:
     stack = Stack(index, config)
+    if not stack.tasks:
+        findings.not_applicable("the stack has no ECS task definition")
     for task in stack.tasks:
         if is_unknown(task.containers):
             findings.inconclusive(f"{task.label} containerDefinitions (not known yet)")

@@ -345,3 +345,14 @@ def test_blue_green_ignores_rolling_services_and_other_types():
     assert (outcome.violations, outcome.inconclusive) == ([], None)
     assert outcome.not_applicable == ("no ECS service in the stack deploys blue/green (CODE_DEPLOY controller or a "
                                       "BLUE_GREEN, LINEAR or CANARY strategy)")
+
+
+def test_blue_green_native_is_inconclusive_for_a_listener_rule_outside_the_stack():
+    outside = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener-rule/app/shared/1/2/3"
+    specs = native_stack(productionListenerRule=outside)
+
+    outcome = run_stack(BLUE_GREEN, specs)
+
+    assert (outcome.violations, outcome.unknowns) == ([], [
+        f"Service 'web' loadBalancers[0].advancedConfiguration.productionListenerRule '{outside}' (not a listener "
+        "rule in this stack)"])

@@ -93,7 +93,8 @@ def test_stacks_without_task_definitions_are_ignored(policy):
     outcome = run_stack(policy, [spec("aws:s3/bucket:Bucket", "b", {"bucket": "x"}),
                                  spec("aws:iam/role:Role", "r", {"name": "r", "assumeRolePolicy": "{}"})], OFF)
 
-    assert (outcome.messages, outcome.unknowns) == ([], [])
+    assert (outcome.messages, outcome.unknowns, outcome.not_applicable) == (
+        [], [], "the stack has no ECS task definition")
 
 
 def test_the_pack_lists_the_rules_in_catalog_order():
