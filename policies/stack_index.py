@@ -10,7 +10,7 @@ resource here has) from "cannot tell" (an unknown value with no dependency to fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +61,7 @@ class StackIndex:
         self._by_type: dict[str, list[Resource]] = {}
         for resource in self.resources:
             self._by_type.setdefault(resource.type, []).append(resource)
+        self._value_tables: dict[tuple[str, str], dict[Any, list[Resource]]] = {}
 
     def of_type(self, *types: TypeSpec) -> list[Resource]:
         return [r for t in sorted(_types(*types)) for r in self._by_type.get(t, [])]
@@ -73,9 +74,28 @@ class StackIndex:
 
     def match(self, value: Any, types: TypeSpec, keys: tuple[str, ...] = DEFAULT_KEYS) -> list[Resource]:
         """Resources of `types` one of whose `keys` properties equals the known `value`."""
-        if value is None or is_unknown(value):
+        if value is None or is_unknown(value) or not isinstance(value, Hashable):
             return []
-        return [r for r in self.of_type(types) if any(r.props.get(key) == value for key in keys)]
+        found: list[Resource] = []
+        for type_ in sorted(_types(types)):
+            for key in keys:
+                for resource in self._by_value(type_, key).get(value, ()):
+                    if resource not in found:
+                        found.append(resource)
+        return found
+
+    def _by_value(self, type_: str, key: str) -> dict[Any, list[Resource]]:
+        # Built on first use per (type, key): rules look references up many times, and a
+        # scan per look-up made large stacks quadratic.
+        table = self._value_tables.get((type_, key))
+        if table is None:
+            table = {}
+            for resource in self._by_type.get(type_, []):
+                value = resource.props.get(key)
+                if isinstance(value, Hashable) and not is_unknown(value):
+                    table.setdefault(value, []).append(resource)
+            self._value_tables[(type_, key)] = table
+        return table
 
     def dependencies_of_type(self, resource: Resource, prop: str, types: TypeSpec) -> list[Resource]:
         """What `resource`'s property `prop` (a top-level, camelCase name) depends on, of `types`."""
