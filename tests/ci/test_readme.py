@@ -92,7 +92,13 @@ def test_every_relative_link_points_at_a_file_in_the_repository() -> None:
     targets = re.findall(r"\]\((?!https?://)([^)#]+)\)", readme())
     missing = [target for target in targets if not (REPO_ROOT / target).exists()]
 
-    assert targets == ["docs/settings.md", "docs/outputs.md", "examples/consumer/", "docs/policies.md"]
+    assert targets == [
+        "docs/settings.md",
+        "docs/settings.md",
+        "docs/outputs.md",
+        "examples/consumer/",
+        "docs/policies.md",
+    ]
     assert missing == []
 
 
