@@ -13,6 +13,7 @@ engine would show them:
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -404,6 +405,39 @@ COMPUTED: dict[str, Callable[[dict, Context], dict]] = {
     "aws:codedeploy/deploymentGroup:DeploymentGroup": _deployment_group,
     "docker-build:index:Image": _image,
 }
+
+
+# Properties the AWS provider accepts as a structured policy document but stores, and
+# hands back, as a JSON string (the bridge's JSON-document transform, which marshals the
+# object with sorted keys; one unknown inside makes the whole string unknown).
+JSON_DOCUMENT_PROPERTIES = {
+    "aws:iam/role:Role": ("assumeRolePolicy",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/policy:Policy": ("policy",),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": ("policy",),
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": ("policy",),
+}
+
+
+def documents_as_json(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The checked inputs with structured policy documents turned into JSON strings."""
+    properties = [key for key in JSON_DOCUMENT_PROPERTIES.get(type_, ()) if isinstance(inputs.get(key), dict | list)]
+    if not properties:
+        return inputs
+    checked = dict(inputs)
+    for key in properties:
+        document = plain(inputs[key])
+        checked[key] = UNKNOWN if _contains_unknown(document) else json.dumps(
+            document, sort_keys=True, separators=(",", ":"))
+    return checked
+
+
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_contains_unknown(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_contains_unknown(item) for item in value)
+    return value == UNKNOWN
 
 
 def computed_outputs(type_: str, inputs: dict[str, Any], ctx: Context) -> dict[str, Any]:

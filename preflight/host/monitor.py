@@ -24,7 +24,7 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 
-from .aws_outputs import Context, autoname, computed_outputs
+from .aws_outputs import Context, autoname, computed_outputs, documents_as_json
 from .invokes import InvokeError, Invokes
 from .wire import UNKNOWN, struct_to_wire, to_struct
 
@@ -102,6 +102,7 @@ class RecordingMonitor(MockMonitor):
 
         ctx = Context(urn=urn, name=request.name, region=self.region)
         checked = autoname(request.type, request.name, inputs, ctx) if not _is_provider(request.type) else inputs
+        checked = documents_as_json(request.type, checked)
         computed = {} if _is_provider(request.type) else computed_outputs(request.type, checked, ctx)
         if self.preview:
             resource_id = ""
