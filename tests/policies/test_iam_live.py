@@ -40,7 +40,7 @@ def task_stack(secrets=None):
         "family": "library-task", "executionRoleArn": ROLE_ARN, "containerDefinitions": containers(definition)})]
 
 
-def live(url, timeout=2.0):
+def live(url, timeout=10.0):
     return {"liveLookups": "on", "awsEndpointUrl": url, "lookupTimeoutSeconds": timeout, "awsRegion": REGION}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from pulumi_policy import Severity
 
 import pack
+from preflight.policy_config import load_policy_config, reconcile
 
 CATALOG = Path(__file__).resolve().parents[3] / "shared" / "policy-catalog.md"
 POLICIES = pack.all_policies()
@@ -85,8 +87,6 @@ DEV_MANDATORY = PROD_MANDATORY - {"ecs-image-pinned", "ecs-no-plaintext-secrets"
 
 
 def reconciled(stack: str) -> dict:
-    from preflight.policy_config import load_policy_config, reconcile
-
     described = [{"name": p.name, "enforcement": "advisory",
                   "schema": {"properties": dict(p.config_schema.properties) if p.config_schema else {}}}
                  for p in POLICIES]
@@ -112,8 +112,6 @@ def test_prod_requires_high_availability_and_both_stacks_set_a_budget():
 
 
 def test_stack_configs_are_plain_json_objects_in_the_cli_shape():
-    import json
-
     for stack in ("dev", "prod"):
         document = json.loads((CONFIG_DIR / f"{stack}.json").read_text())
         assert document["all"] == "advisory"
