@@ -97,3 +97,25 @@ def test_the_field_note_failures_are_each_reported_once_at_the_stacks_level(mode
     assert sorted((d["policy"], d["message"]) for d in findings) == sorted(BROKEN_FINDINGS + extra)
     assert {d["policy"] for d in findings if d["enforcement"] == "mandatory"} == mandatory
     assert not any(d["inconclusive"] for d in findings)
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_code_deploy_behind_a_network_load_balancer_allows_only_all_at_once(mode):
+    # In preview the listener ARNs and target-group names reach the deployment group as unknowns;
+    # the rule follows the deployment group's property dependencies to the listeners and the NLB.
+    report = preflight("blue_green_nlb", mode, "dev")
+
+    assert [(d["policy"], d["enforcement"], d["inconclusive"], d["message"]) for d in report.diagnostics] == [(
+        "ecs-blue-green-valid", "mandatory", False,
+        "DeploymentGroup 'api' deploymentConfigName 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes' shifts "
+        "traffic gradually, but LoadBalancer 'api' is a network load balancer, for which CodeDeploy supports only "
+        "CodeDeployDefault.ECSAllAtOnce: use CodeDeployDefault.ECSAllAtOnce or an application load balancer",
+    )]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_the_projects_own_stacks_raise_nothing_from_these_rules(stack, mode):
+    report = run_preflight(REPO, stack=stack, mode=mode)  # with policies/config/<stack>.json, as in CI
+
+    assert mine(report) == []
