@@ -33,7 +33,8 @@ def test_odd_property_values_never_raise(which, data):
                 break
             holder, key = inner, data.draw(st.sampled_from(sorted(inner) if isinstance(inner, dict)
                                                             else list(range(len(inner)))))
-        holder[key] = data.draw(ODD_VALUES)
+        # A copy: the sample values are shared, and a later step may write inside this one.
+        holder[key] = copy.deepcopy(data.draw(ODD_VALUES))
 
     for policy in network.POLICIES:
         outcome = stack.run(policy)  # Inconclusive is the only exception the rule may end with
