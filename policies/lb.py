@@ -409,28 +409,8 @@ def _paths(index: StackIndex, runner: Resource, findings: Findings) -> list[_Pat
 
 def _admits(index: StackIndex, path: _Path) -> bool | None:
     """Whether some task group admits the balancer on the port: True, False, None (cannot tell)."""
-    unknown = False
-    for group in path.task_groups:
-        rules, some_unknown = security_group_rules(index, group, "ingress")
-        unknown = unknown or some_unknown
-        for rule in rules:
-            covers = rule.covers_tcp_port(path.port)
-            if covers is None:
-                unknown = True
-                continue
-            if not covers:
-                continue
-            if rule.self_ref and group in path.balancer_groups:
-                return True
-            peers, peer_unknown = rule_peers(index, rule)
-            if any(peer in path.balancer_groups for peer in peers):
-                return True
-            unknown = unknown or peer_unknown
-            by_cidr = cidrs_cover(rule.cidrs, path.balancer_cidrs)
-            if by_cidr:
-                return True
-            unknown = unknown or by_cidr is None
-    return None if unknown else False
+    return _some_group_allows(index, path.task_groups, "ingress", path.port, path.balancer_groups,
+                              path.balancer_cidrs)
 
 
 def _lets_out(index: StackIndex, path: _Path) -> bool | None:
@@ -438,24 +418,34 @@ def _lets_out(index: StackIndex, path: _Path) -> bool | None:
     if not path.balancer_groups:
         # A network load balancer without security groups does not filter its own traffic.
         return True
+    return _some_group_allows(index, path.balancer_groups, "egress", path.port, path.task_groups,
+                              path.task_cidrs)
+
+
+def _some_group_allows(index: StackIndex, groups: list[Resource], direction: str, port: int,
+                       peer_groups: list[Resource], peer_cidrs: list[str]) -> bool | None:
+    """Whether a `direction` rule of one of `groups` covers TCP `port` to or from the peers.
+
+    True as soon as one rule does; None when some rule could not be read and none did.
+    """
     unknown = False
-    for group in path.balancer_groups:
-        rules, some_unknown = security_group_rules(index, group, "egress")
+    for group in groups:
+        rules, some_unknown = security_group_rules(index, group, direction)
         unknown = unknown or some_unknown
         for rule in rules:
-            covers = rule.covers_tcp_port(path.port)
+            covers = rule.covers_tcp_port(port)
             if covers is None:
                 unknown = True
                 continue
             if not covers:
                 continue
-            if rule.self_ref and group in path.task_groups:
+            if rule.self_ref and group in peer_groups:
                 return True
             peers, peer_unknown = rule_peers(index, rule)
-            if any(peer in path.task_groups for peer in peers):
+            if any(peer in peer_groups for peer in peers):
                 return True
             unknown = unknown or peer_unknown
-            by_cidr = cidrs_cover(rule.cidrs, path.task_cidrs)
+            by_cidr = cidrs_cover(rule.cidrs, peer_cidrs)
             if by_cidr:
                 return True
             unknown = unknown or by_cidr is None
