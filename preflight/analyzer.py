@@ -127,6 +127,9 @@ class AnalyzerClient:
         # The pack's server has four worker threads; so do the calls in flight here.
         self.pool = ThreadPoolExecutor(max_workers=workers)
         self.info: PackInfo | None = None
+        # What the pack was configured with, and the stack policies it said do not apply.
+        self.configured: dict[str, PolicyConfig] = {}
+        self.not_applicable: dict[str, str] = {}
 
     def _call(self, method, request, call: str, subject: str = "", optional: bool = False):
         """One RPC, bounded in time; `optional` calls return None when the pack lacks them."""
@@ -189,6 +192,7 @@ class AnalyzerClient:
             entry.enforcementLevel = LEVEL_VALUES[policy_config.enforcement_level or "advisory"]
             entry.properties.update(policy_config.properties)
         self._call(self.stub.Configure, request, "Configure")
+        self.configured = config
 
     def submit_analyze(self, resource: dict[str, Any], provider: dict[str, Any] | None) -> Future:
         """Queue `Analyze` for one registration; the future holds its diagnostics."""
@@ -221,6 +225,8 @@ class AnalyzerClient:
         response = self._call(self.stub.AnalyzeStack, request, "AnalyzeStack", optional=True)
         if response is None:
             return []
+        for item in response.not_applicable:
+            self.not_applicable[item.policy_name] = item.reason
         return [self._diagnostic(item, item.urn or None) for item in response.diagnostics]
 
     def _diagnostic(self, item, urn: str | None) -> Diagnostic:

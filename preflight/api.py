@@ -79,6 +79,8 @@ def run_preflight(project_dir: Path | str, stack: str = "dev", mode: str = "prev
         project=project.name, stack=stack, mode=mode, records=run.resources, diagnostics=diagnostics, pack=info,
         timings={"program_s": program_s, "policies_s": policies_s, "total_s": time.perf_counter() - started},
         program_logs=run.logs, program_main=str(project.main),
+        levels={name: config.enforcement_level or "advisory" for name, config in client.configured.items()},
+        not_applicable=client.not_applicable,
     )
 
 

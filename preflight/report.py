@@ -57,11 +57,14 @@ class Report:
     records: list[dict[str, Any]] = field(default_factory=list)
     program_logs: list[dict[str, str]] = field(default_factory=list)
     program_main: str = ""
+    levels: dict[str, str] = field(default_factory=dict)
+    not_applicable: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, project: str, stack: str, mode: str, records: list[dict[str, Any]],
               diagnostics: list[Diagnostic], pack: PackInfo | None, timings: dict[str, float],
-              program_logs: list[dict[str, str]], program_main: str = "") -> Report:
+              program_logs: list[dict[str, str]], program_main: str = "",
+              levels: dict[str, str] | None = None, not_applicable: dict[str, str] | None = None) -> Report:
         records = sorted(records, key=resource_order)
         stack_record = next((record for record in records if record["type"] == STACK_TYPE), None)
         ordered = sorted(diagnostics, key=lambda d: (d.policy, d.urn or "", d.message))
@@ -87,6 +90,8 @@ class Report:
             records=records,
             program_logs=program_logs,
             program_main=program_main,
+            levels=dict(levels or {}),
+            not_applicable=dict(not_applicable or {}),
         )
 
     @property
@@ -97,6 +102,33 @@ class Report:
             "advisory": sum(1 for d in self.diagnostics if d["enforcement"] == "advisory"),
             "inconclusive": sum(1 for d in self.diagnostics if d["inconclusive"]),
         }
+
+    def policy_verdicts(self) -> list[dict[str, str]]:
+        """Every policy of the pack with its enforcement level and verdict, in the pack's order.
+
+        verdict: "disabled", "violated", "inconclusive" (only could-not-know diagnostics),
+        "not applicable" (the policy said so; `detail` has its reason) or "passed".
+        """
+        if self.pack is None:
+            return []
+        verdicts = []
+        for policy in self.pack.policies:
+            level = self.levels.get(policy.name, policy.enforcement)
+            found = [d for d in self.diagnostics if d["policy"] == policy.name]
+            detail = ""
+            if level == "disabled":
+                verdict = "disabled"
+            elif any(not d["inconclusive"] for d in found):
+                verdict = "violated"
+                detail = f"{sum(1 for d in found if not d['inconclusive'])} violation(s)"
+            elif found:
+                verdict = "inconclusive"
+            elif policy.name in self.not_applicable:
+                verdict, detail = "not applicable", self.not_applicable[policy.name]
+            else:
+                verdict = "passed"
+            verdicts.append({"policy": policy.name, "enforcement": level, "verdict": verdict, "detail": detail})
+        return verdicts
 
     @property
     def exit_code(self) -> int:

@@ -40,6 +40,17 @@ def render(report: Report, *, colour: bool = False) -> str:
     if by_policy:
         lines.append("")
 
+    verdicts = report.policy_verdicts()
+    if verdicts:
+        lines.append(f"Policies ({report.pack.name} {report.pack.version}, {len(verdicts)}):")
+        colours = {"violated": RED, "inconclusive": YELLOW, "passed": GREEN}
+        for item in verdicts:
+            verdict = item["verdict"].ljust(14)
+            detail = f"  {item['detail']}" if item["detail"] else ""
+            lines.append(f"  {paint(colours.get(item['verdict'], DIM), verdict)} {item['enforcement'].ljust(9)} "
+                         f"{item['policy']}{detail}")
+        lines.append("")
+
     summary = report.summary
     verdict = paint(RED, "FAIL") if summary["mandatory"] else paint(GREEN, "PASS")
     lines.append(

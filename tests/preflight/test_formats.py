@@ -94,9 +94,37 @@ def test_text(report: Report):
         "    - (stack) (inconclusive)\n"
         "      Cannot be verified until update: Role 'exec' arn.\n"
         "\n"
+        "Policies (shop-pack 2.0.0, 2):\n"
+        "  violated       mandatory ecr-scan  1 violation(s)\n"
+        "  inconclusive   advisory  role-known\n"
+        "\n"
         "FAIL: 3 resources, 1 mandatory, 1 advisory, 1 inconclusive\n"
         "program 1.24 s, policies 0.50 s, total 1.80 s\n"
     )
+
+
+def test_policy_verdicts_follow_the_configured_level_and_what_the_pack_said(report: Report):
+    pack = PackInfo(
+        name="p", version="1.0.0", initial_config={},
+        policies=[PolicyInfo(name, "Checks.", "advisory", None, "stack", "", "", {})
+                  for name in ("quiet", "off", "elsewhere", "role-known")],
+    )
+    diagnostics = [Diagnostic("role-known", "p", "mandatory", None, ROLE, "Role 'exec' cannot be assumed.", False),
+                   Diagnostic("role-known", "p", "mandatory", None, ROLE, "Role 'exec' has no policy.", False)]
+    verdicts = Report.build(
+        project="shop", stack="dev", mode="update", records=[], diagnostics=diagnostics, pack=pack,
+        timings={"program_s": 0, "policies_s": 0, "total_s": 0}, program_logs=[],
+        levels={"quiet": "mandatory", "off": "disabled", "elsewhere": "advisory", "role-known": "mandatory"},
+        not_applicable={"elsewhere": "no ECS service in the stack"},
+    ).policy_verdicts()
+
+    assert verdicts == [
+        {"policy": "quiet", "enforcement": "mandatory", "verdict": "passed", "detail": ""},
+        {"policy": "off", "enforcement": "disabled", "verdict": "disabled", "detail": ""},
+        {"policy": "elsewhere", "enforcement": "advisory", "verdict": "not applicable",
+         "detail": "no ECS service in the stack"},
+        {"policy": "role-known", "enforcement": "mandatory", "verdict": "violated", "detail": "2 violation(s)"},
+    ]
 
 
 def test_text_colour_only_when_asked(report: Report):
