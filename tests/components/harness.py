@@ -142,6 +142,14 @@ class _OutputsMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
+def _root_cause(error: BaseException) -> BaseException:
+    """The program's own error: the SDK re-raises it wrapped ("While processing input: ...")
+    by whichever resource input happened to be serialized first, which varies run to run."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return error
+
+
 def run_pulumi(body: Callable[[], Any], *, config: dict[str, str] | None = None, stack: str = "dev",
                preview: bool = False, project: str = "berth",
                stack_outputs: dict[str, dict[str, Any]] | None = None) -> Run:
@@ -164,7 +172,7 @@ def run_pulumi(body: Callable[[], Any], *, config: dict[str, str] | None = None,
     try:
         loop.run_until_complete(run_in_stack(body))
     except BaseException as error:  # noqa: BLE001 - the test inspects it
-        run.error = error
+        run.error = _root_cause(error)
     finally:
         loop.close()
         asyncio.set_event_loop(None)
