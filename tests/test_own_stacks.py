@@ -1,0 +1,43 @@
+"""The repository's own stacks through preflight with the real pack and their own policy config.
+
+This is the program's promise: correct by construction. `dev` and `prod`, in a first
+preview and in an update, raise no violation from any rule; the only diagnostic is the
+one a credential-free run cannot avoid: prod's secrets live outside the stack, so the key
+that encrypts them can only be read with AWS credentials (`liveLookups`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from preflight.api import run_preflight
+
+REPO = Path(__file__).resolve().parent.parent
+
+PROD_SECRETS_UNREADABLE = (
+    "can't run policy 'ecs-execution-role-reads-secrets' from policy pack 'berth@v0.0.1' during preview: "
+    "Cannot be verified until update: TaskDefinition 'berth-prod-api-definition' container 'api' secret "
+    "'DB_PASSWORD' (valueFrom 'arn:aws:ssm:eu-west-1:123456789012:parameter/berth/prod/api/db-password'): "
+    "the KMS key that encrypts it (parameter /berth/prod/api/db-password is not in the stack and was not read: "
+    "no AWS credentials for a live look-up (liveLookups: auto)); TaskDefinition 'berth-prod-api-definition' "
+    "container 'api' secret 'PAYMENT_API_KEY' (valueFrom "
+    "'arn:aws:secretsmanager:eu-west-1:123456789012:secret:berth/prod/api/payment-Ab12Cd'): the KMS key that "
+    "encrypts it (secret berth/prod/api/payment is not in the stack and was not read: no AWS credentials for a "
+    "live look-up (liveLookups: auto))"
+)
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+@pytest.mark.parametrize("stack,resources,diagnostics", [
+    ("dev", 50, []),
+    ("prod", 90, [("ecs-execution-role-reads-secrets", "advisory", True, PROD_SECRETS_UNREADABLE)]),
+])
+def test_the_stacks_pass_every_rule_of_their_policy_config(no_aws_credentials, stack, resources, diagnostics, mode):
+    report = run_preflight(REPO, stack=stack, mode=mode, policy_config=REPO / "policies" / "config" / f"{stack}.json")
+
+    assert report.summary["resources"] == resources
+    assert [(d["policy"], d["enforcement"], d["inconclusive"], d["message"]) for d in report.diagnostics] == diagnostics
+    assert report.exit_code == 0
+    assert {v["verdict"] for v in report.policy_verdicts()} <= {"passed", "not applicable", "inconclusive"}
