@@ -19,6 +19,8 @@ EC2_ROUTE = "aws:ec2/route:Route"
 EC2_ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 EC2_MAIN_ROUTE_TABLE_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
 EC2_INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+# The separate attachment resource (the gateway's own vpcId is the other way to attach it).
+EC2_INTERNET_GATEWAY_ATTACHMENT = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment"
 EC2_NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 EC2_EIP = "aws:ec2/eip:Eip"
 EC2_VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"

@@ -2,8 +2,9 @@
 
 For every awsvpc ECS service and task set, every subnet it runs tasks in, and every AWS
 service the task needs before its containers start, one of these paths must work:
-- a public IP on the task plus a default route to an internet gateway;
-- a default route to a NAT gateway that itself sits in a subnet routed to an internet gateway;
+- a public IP on the task (Fargate only) plus a default route to an internet gateway;
+- a default route to a NAT gateway that itself sits in a subnet routed to an internet gateway
+  (in both, the internet gateway must be attached to the VPC the traffic starts in);
 - an interface VPC endpoint (private DNS on, security groups passing 443 both ways);
 - for S3, a gateway endpoint on the subnet's route table.
 An interface endpoint with private DNS on captures the service's name for the whole VPC,
@@ -201,6 +202,19 @@ class Reach:
         if isinstance(route.target, Unsure):
             return Leg(route.target)
         if route.target == "igw":
+            detached = self._detached(route, self.subnet.vpc, f"{table} routes 0.0.0.0/0 to")
+            if detached is not None:
+                return detached
+            launch = launch_type(self.runner)
+            if isinstance(launch, Unsure):
+                return Leg(launch)
+            if launch is not None:
+                return Leg(False, (
+                    f"{table} routes 0.0.0.0/0 to an internet gateway, but {self.runner.label} runs its tasks outside "
+                    f"Fargate ({launch}), where an awsvpc task gets no public IP; a task without a public IP cannot "
+                    "use an internet gateway"),
+                    "Run the tasks in private subnets routed to a NAT gateway, or give them VPC endpoints "
+                    "(networkConfiguration.assignPublicIp applies to Fargate only)", 2)
             if is_unknown(self.public_ip):
                 return Leg(Unsure.of(f"{self.runner.label} networkConfiguration.assignPublicIp (unknown)"))
             if self.public_ip is not True:
@@ -250,7 +264,28 @@ class Reach:
                 f"{nat.subnet.label} has no default route to an internet gateway ({nat_table.label})"),
                 "Place the NAT gateway in a public subnet whose route table sends 0.0.0.0/0 to an internet gateway",
                 2)
+        if isinstance(nat.subnet.vpc, Unsure):
+            return Leg(nat.subnet.vpc)
+        detached = self._detached(nat_route, nat.subnet.vpc, (
+            f"{self.route_table.label} routes 0.0.0.0/0 to {nat.label}, but the NAT gateway's {nat.subnet.label} "
+            f"routes 0.0.0.0/0 ({nat_table.label}) to"))
+        if detached is not None:
+            return detached
         return self._egress_to_internet()
+
+    def _detached(self, route, vpc_key: str, lead: str) -> Leg | None:
+        """None when the route's internet gateway is attached to the VPC; else the broken or unsure leg."""
+        attached = self.network.gateway_attached(route.gateway, vpc_key)
+        if attached is True:
+            return None
+        if isinstance(attached, Unsure):
+            return Leg(attached)
+        gateway = self.network.internet_gateway(route.gateway)
+        vpc = self.network.vpc_label(vpc_key)
+        elsewhere = _join([self.network.vpc_label(k) for k in gateway.vpcs]) if gateway.vpcs else "no VPC"
+        return Leg(False, f"{lead} {gateway.label}, which is not attached to {vpc} (it is attached to {elsewhere})",
+                   f"Attach {gateway.label} to {vpc} (its vpcId, or an InternetGatewayAttachment), or route "
+                   f"0.0.0.0/0 to the internet gateway of {vpc}", 2)
 
     def _egress_to_internet(self) -> Leg:
         answers = []
@@ -286,7 +321,10 @@ class Reach:
             return Leg(False, f"{endpoint.label} is in state '{endpoint.state}'; it must be 'available'",
                        "Accept or recreate the endpoint until its state is available", 3)
         vpc = self.network.vpc(vpc_key)
-        for attribute, value in (("enableDnsHostnames", vpc.dns_hostnames), ("enableDnsSupport", vpc.dns_support)):
+        for attribute in ("enableDnsHostnames", "enableDnsSupport"):
+            value = self.network.dns_attribute(vpc, attribute)
+            if isinstance(value, Unsure):
+                return Leg(value)
             if is_unknown(value):
                 return Leg(Unsure.of(f"{vpc.label} {attribute} (unknown)"))
             if value is not True:
@@ -383,6 +421,32 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return repr(value)
+
+
+def launch_type(runner: Resource) -> str | Unsure | None:
+    """How the runner's tasks are placed when it is not Fargate (text for messages); None for Fargate or unsaid."""
+    launch = runner.get("launchType")
+    if is_unknown(launch):
+        return Unsure.of(f"{runner.label} launchType (unknown)")
+    if isinstance(launch, str) and launch:
+        return None if launch.upper() == "FARGATE" else f"launchType {launch!r}"
+    strategies = runner.get("capacityProviderStrategies")
+    if is_unknown(strategies):
+        return Unsure.of(f"{runner.label} capacityProviderStrategies (unknown)")
+    for strategy in _as_list(strategies):
+        provider = strategy.get("capacityProvider") if isinstance(strategy, dict) else None
+        if is_unknown(provider):
+            return Unsure.of(f"{runner.label} capacityProviderStrategies (an unknown capacity provider)")
+        # FARGATE and FARGATE_SPOT are the only capacity providers that run tasks on Fargate.
+        if isinstance(provider, str) and not provider.upper().startswith("FARGATE"):
+            return f"capacity provider {provider!r} in capacityProviderStrategies"
+    return None
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _default_route(table: RouteTable):
@@ -650,7 +714,8 @@ ecs_subnets_reach_ecr = stack_policy(
         "or interface endpoints com.amazonaws.<region>.ecr.api and com.amazonaws.<region>.ecr.dkr with "
         "privateDnsEnabled true, a subnet in every task AZ and a security group admitting TCP 443 from the task "
         "security group (which must allow TCP 443 out), plus a gateway endpoint com.amazonaws.<region>.s3 on the "
-        "task subnets' route tables; or, in a public subnet, networkConfiguration.assignPublicIp true."
+        "task subnets' route tables; or, for Fargate tasks in a public subnet, networkConfiguration.assignPublicIp true "
+        "(tasks on EC2 instances get no public IP). The internet gateway must be attached to the task VPC."
     ),
     url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
     config_schema=CONFIG_SCHEMA,
@@ -669,7 +734,7 @@ ecs_subnets_reach_task_services = stack_policy(
         "Give the task subnets a path to each service: a 0.0.0.0/0 route to a NAT gateway in a public subnet, or "
         "interface endpoints com.amazonaws.<region>.logs, .ssm and .secretsmanager with privateDnsEnabled true and "
         "security groups passing TCP 443 from the tasks. Images from registries outside ECR need the NAT gateway "
-        "(or a public IP in a public subnet), or copy them into ECR."
+        "(or, on Fargate, a public IP in a public subnet), or copy them into ECR."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html",
     config_schema=CONFIG_SCHEMA,

@@ -24,6 +24,7 @@ from aws_types import (
     EC2_DEFAULT_SUBNET,
     EC2_DEFAULT_VPC,
     EC2_INTERNET_GATEWAY,
+    EC2_INTERNET_GATEWAY_ATTACHMENT,
     EC2_MAIN_ROUTE_TABLE_ASSOCIATION,
     EC2_NAT_GATEWAY,
     EC2_ROUTE,
@@ -126,12 +127,13 @@ class Subnet:
 
 @dataclass(frozen=True)
 class Route:
-    """A route; `target` is igw, nat, vpce, local or other, or Unsure."""
+    """A route; `target` is igw, nat, vpce, local or other, or Unsure; `gateway` keys an igw target."""
 
     destination: Any
     target: str | Unsure
     target_value: Any = None
     nat: NatGateway | Unsure | None = None
+    gateway: str | Unsure | None = None
 
 
 @dataclass
@@ -149,6 +151,15 @@ class NatGateway:
     connectivity: Any
     state: Any
     subnet: Subnet | Unsure | None
+
+
+@dataclass
+class InternetGateway:
+    """An internet gateway and the VPCs it is attached to (keys, or Unsure where unknown)."""
+
+    key: str
+    label: str
+    vpcs: list[str | Unsure]
 
 
 @dataclass
@@ -181,6 +192,10 @@ def _known_str(value: Any) -> bool:
     return isinstance(value, str) and not is_unknown(value)
 
 
+def _labels(resources: Iterable[Resource]) -> str:
+    return ", ".join(r.label for r in resources)
+
+
 def _as_list(value: Any) -> list:
     if value is None:
         return []
@@ -200,6 +215,7 @@ class Network:
         self._route_tables: dict[str, RouteTable | Unsure] = {}
         self._groups: dict[str, SecurityGroup | Unsure] = {}
         self._endpoints: dict[str, tuple[list[Endpoint], tuple[str, ...]]] = {}
+        self._gateways: dict[str, InternetGateway | Unsure] = {}
 
     # identity ---------------------------------------------------------------------------
 
@@ -244,6 +260,24 @@ class Network:
             return Vpc(key, resource.label, resource,
                        False if hostnames is None else hostnames, True if support is None else support)
         return Vpc(key, resource.label, resource)
+
+    def dns_attribute(self, vpc: Vpc, attribute: str) -> Any:
+        """enableDnsHostnames or enableDnsSupport: from the program, else asked of AWS (Unsure if it cannot be)."""
+        if vpc.resource is not None:
+            return vpc.dns_hostnames if attribute == "enableDnsHostnames" else vpc.dns_support
+        what = f"{vpc.label} {attribute}"
+        data = self._lookup(what, "describe_vpc_attribute", VpcId=vpc.key, Attribute=attribute)
+        if isinstance(data, Unsure):
+            return data
+        # The answer names the attribute with a capital first letter: {"EnableDnsSupport": {"Value": true}}.
+        value = (data.get(attribute[0].upper() + attribute[1:]) or {}).get("Value")
+        return value if isinstance(value, bool) else Unsure.of(f"{what}: no value in the answer")
+
+    def vpc_label(self, key: str | Unsure) -> str:
+        if isinstance(key, Unsure):
+            return "; ".join(key.items)
+        resource = self.index.get(key)
+        return resource.label if resource is not None else outside("VPC", key)
 
     # subnets ----------------------------------------------------------------------------
 
@@ -398,10 +432,16 @@ class Network:
         gateway = route.get("gatewayId")
         if gateway is not None:
             if _known_str(gateway):
-                return Route(destination, self._gateway_kind(gateway), gateway)
+                kind = self._gateway_kind(gateway)
+                return Route(destination, kind, gateway,
+                             gateway=self.id_key(gateway, EC2_INTERNET_GATEWAY) if kind == "igw" else None)
             prop = prop or "gatewayId"
-            if self.index.dependencies_of_type(owner, prop, EC2_INTERNET_GATEWAY):
-                return Route(destination, "igw", gateway)
+            gateways = self.index.dependencies_of_type(owner, prop, EC2_INTERNET_GATEWAY)
+            if len(gateways) == 1:
+                return Route(destination, "igw", gateway, gateway=gateways[0].urn)
+            if gateways:
+                return Route(destination, "igw", gateway, gateway=Unsure.of(
+                    f"{owner.label} {prop} (unknown; {_labels(gateways)} could each supply it)"))
             if self.index.dependencies_of_type(owner, prop, EC2_VPC_ENDPOINT):
                 return Route(destination, "vpce", gateway)
             return Route(destination, Unsure.of(f"{owner.label} gatewayId (unknown, no gateway in the stack supplies it)"))
@@ -431,12 +471,75 @@ class Network:
                 routes.append(Route(destination, "nat", item["NatGatewayId"], self.nat(self.id_key(
                     item["NatGatewayId"], EC2_NAT_GATEWAY))))
             elif item.get("GatewayId"):
-                routes.append(Route(destination, self._gateway_kind(item["GatewayId"]), item["GatewayId"]))
+                kind = self._gateway_kind(item["GatewayId"])
+                routes.append(Route(destination, kind, item["GatewayId"], gateway=self.id_key(
+                    item["GatewayId"], EC2_INTERNET_GATEWAY) if kind == "igw" else None))
             else:
                 target = next((f"{k} {v!r}" for k, v in item.items() if k.endswith("Id") and k != "GatewayId"), None)
                 routes.append(Route(destination, "other", target))
         routes.extend(self._separate_routes(lambda route: route.get("routeTableId") == table_id))
         return RouteTable(table_id, outside("route table", table_id), routes)
+
+    # internet gateways -----------------------------------------------------------------
+
+    def internet_gateway(self, key: str | Unsure) -> InternetGateway | Unsure:
+        """The gateway with the VPCs its vpcId, the stack's attachment resources or AWS attach it to."""
+        if isinstance(key, Unsure):
+            return key
+        if key not in self._gateways:
+            resource = self.index.get(key)
+            vpcs: list[str | Unsure] = []
+            if resource is not None:
+                label = resource.label
+                if resource.get("vpcId") is not None:
+                    vpcs += self.keys(resource, "vpcId", resource.get("vpcId"), VPCS, "VPC")
+            else:
+                label = outside("internet gateway", key)
+                vpcs += self._gateway_vpcs_outside(key, label)
+            for attachment in self.index.of_type(EC2_INTERNET_GATEWAY_ATTACHMENT):
+                refers = self._attaches(attachment, key, resource)
+                if refers is True:
+                    vpcs += self.keys(attachment, "vpcId", attachment.get("vpcId"), VPCS, "VPC")
+                elif isinstance(refers, Unsure):
+                    vpcs.append(refers)
+            self._gateways[key] = InternetGateway(key, label, vpcs)
+        return self._gateways[key]
+
+    def _gateway_vpcs_outside(self, gateway_id: str, what: str) -> list[str | Unsure]:
+        data = self._lookup(what, "describe_internet_gateways", InternetGatewayIds=[gateway_id])
+        if isinstance(data, Unsure):
+            return [data]
+        found = data.get("InternetGateways") or []
+        if not found:
+            return [Unsure.of(f"{what}: not found")]
+        # EC2 reports an attached gateway's attachment state as "available".
+        return [self.id_key(a.get("VpcId"), VPCS) or Unsure.of(f"{what}: an attachment without a VPC")
+                for a in found[0].get("Attachments") or [] if a.get("State") in ("available", "attached")]
+
+    def _attaches(self, attachment: Resource, key: str, gateway: Resource | None) -> Tri:
+        value = attachment.get("internetGatewayId")
+        if gateway is None:
+            if is_unknown(value) and not self.index.dependencies_of_type(attachment, "internetGatewayId",
+                                                                         EC2_INTERNET_GATEWAY):
+                return Unsure.of(f"{attachment.label} internetGatewayId (unknown, no internet gateway in the stack "
+                                 "supplies it)")
+            return value == key
+        refs = self.index.refs(attachment, "internetGatewayId", value, EC2_INTERNET_GATEWAY)
+        if any(ref.resource is gateway for ref in refs):
+            return True
+        if any(ref.resource is None and is_unknown(ref.value) for ref in refs):
+            return Unsure.of(f"{attachment.label} internetGatewayId (unknown, no internet gateway in the stack "
+                             "supplies it)")
+        return False
+
+    def gateway_attached(self, key: str | Unsure | None, vpc_key: str) -> Tri:
+        """Whether the internet gateway a route points at is attached to the VPC the traffic starts in."""
+        if key is None:
+            return Unsure.of("the internet gateway of a default route (unresolved)")
+        gateway = self.internet_gateway(key)
+        if isinstance(gateway, Unsure):
+            return gateway
+        return any_of(v if isinstance(v, Unsure) else v == vpc_key for v in gateway.vpcs)
 
     # NAT gateways -----------------------------------------------------------------------
 

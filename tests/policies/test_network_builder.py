@@ -30,6 +30,7 @@ TYPES = {
     "vpc": "aws:ec2/vpc:Vpc",
     "subnet": "aws:ec2/subnet:Subnet",
     "igw": "aws:ec2/internetGateway:InternetGateway",
+    "igw-attach": "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment",
     "nat": "aws:ec2/natGateway:NatGateway",
     "eip": "aws:ec2/eip:Eip",
     "rt": "aws:ec2/routeTable:RouteTable",

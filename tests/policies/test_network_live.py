@@ -34,10 +34,15 @@ def ec2_client(url: str):
     return boto3.client("ec2", region_name=REGION, endpoint_url=url)
 
 
-def adopted_vpc(url: str, nat: bool) -> Adopted:
-    """A VPC made outside the stack: two private subnets, a public one with an IGW route, maybe a NAT."""
+def adopted_vpc(url: str, nat: bool, dns_hostnames: bool = True) -> Adopted:
+    """A VPC made outside the stack: two private subnets, a public one with an IGW route, maybe a NAT.
+
+    DNS host names are off on a new VPC; interface endpoints with private DNS need them on,
+    so the VPC turns them on unless a test asks otherwise."""
     ec2 = ec2_client(url)
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    if dns_hostnames:
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     private = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{n}.0/24", AvailabilityZone=f"{REGION}{zone}")
                ["Subnet"]["SubnetId"] for n, zone in ((1, "a"), (2, "b"))]
     public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.100.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
@@ -261,3 +266,61 @@ def test_a_task_definition_outside_the_stack_is_read_to_find_what_the_task_needs
         "copy the image into a private ECR repository. Tasks fail to start with: CannotPullContainerError: "
         "pull image manifest has been retried 5 time(s): failed to do request dial tcp <ip>:443: i/o timeout"
     ]
+
+
+# --- the adopted VPC's DNS attributes and internet gateway attachment ----------------------------------
+
+
+def test_an_adopted_vpc_with_dns_host_names_off_is_a_violation(aws_credentials, moto_server):
+    adopted = adopted_vpc(moto_server.url, nat=False, dns_hostnames=False)
+    add_endpoints(moto_server.url, adopted)
+
+    outcome = service_stack(adopted).run(ECR, live(moto_server.url))
+
+    assert outcome.violations == [
+        f"Service 'web' runs tasks in subnet {subnet} (outside the stack) ({REGION}{zone}) that cannot reach ECR API "
+        f"(com.amazonaws.{REGION}.ecr.api) and ECR DKR (com.amazonaws.{REGION}.ecr.dkr): VPC {adopted.vpc} (outside "
+        "the stack) has enableDnsHostnames false; the private DNS names of its interface endpoints need "
+        "enableDnsHostnames and enableDnsSupport true. Set enableDnsHostnames to true on the VPC. Tasks fail to "
+        "start with: ResourceInitializationError: unable to pull secrets or registry auth operation error ECR: "
+        "GetAuthorizationToken, exceeded maximum number of attempts dial tcp <ip>:443: i/o timeout"
+        for subnet, zone in zip(adopted.private, "ab", strict=True)
+    ]
+    assert outcome.inconclusive is None
+
+
+def test_an_adopted_vpc_with_dns_support_off_is_a_violation(aws_credentials, moto_server):
+    adopted = adopted_vpc(moto_server.url, nat=False)
+    add_endpoints(moto_server.url, adopted)
+    ec2_client(moto_server.url).modify_vpc_attribute(VpcId=adopted.vpc, EnableDnsSupport={"Value": False})
+
+    violations = service_stack(adopted).run(SERVICES, live(moto_server.url)).violations
+
+    assert [v.split(": ", 1)[1].split(". Tasks fail")[0] for v in violations] == [
+        f"VPC {adopted.vpc} (outside the stack) has enableDnsSupport false; the private DNS names of its interface "
+        "endpoints need enableDnsHostnames and enableDnsSupport true. Set enableDnsSupport to true on the VPC"] * 2
+
+
+def test_an_adopted_nat_subnet_routed_to_a_detached_internet_gateway_is_a_violation(aws_credentials, moto_server):
+    adopted = adopted_vpc(moto_server.url, nat=True)
+    ec2 = ec2_client(moto_server.url)
+    table = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [adopted.public]}])
+    igw = next(r["GatewayId"] for r in table["RouteTables"][0]["Routes"] if r.get("GatewayId", "").startswith("igw-"))
+    public_table = table["RouteTables"][0]["RouteTableId"]
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=adopted.vpc)
+
+    outcome = service_stack(adopted).run(ECR, live(moto_server.url))
+
+    assert outcome.violations[0] == (
+        f"Service 'web' runs tasks in subnet {adopted.private[0]} (outside the stack) ({REGION}a) that cannot reach ECR "
+        f"API (com.amazonaws.{REGION}.ecr.api), ECR DKR (com.amazonaws.{REGION}.ecr.dkr) and S3 "
+        f"(com.amazonaws.{REGION}.s3): route table {adopted.private_table} (outside the stack) routes 0.0.0.0/0 to "
+        f"NAT gateway {adopted.nat} (outside the stack), but the NAT gateway's subnet {adopted.public} (outside the "
+        f"stack) routes 0.0.0.0/0 (route table {public_table} (outside the stack)) to internet gateway {igw} (outside "
+        f"the stack), which is not attached to VPC {adopted.vpc} (outside the stack) (it is attached to no VPC). "
+        f"Attach internet gateway {igw} (outside the stack) to VPC {adopted.vpc} (outside the stack) (its vpcId, or an "
+        f"InternetGatewayAttachment), or route 0.0.0.0/0 to the internet gateway of VPC {adopted.vpc} (outside the "
+        "stack). Tasks fail to start with: ResourceInitializationError: unable to pull secrets or registry auth "
+        "operation error ECR: GetAuthorizationToken, exceeded maximum number of attempts dial tcp <ip>:443: i/o timeout"
+    )
+    assert (len(outcome.violations), outcome.inconclusive) == (2, None)
