@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from pulumi_policy import Severity
 import ecs_model
 import fargate_sizes
 from aws_types import (
+    APPAUTOSCALING_TARGET,
     CODEDEPLOY_APPLICATION,
     CODEDEPLOY_DEPLOYMENT_GROUP,
     DOCKER_BUILD_IMAGE,
@@ -21,11 +23,14 @@ from aws_types import (
     ECR_REPOSITORY,
     ECS_SERVICE,
     ECS_TASK_DEFINITION,
+    IAM_ROLE,
     LB_LISTENER,
     LB_LISTENER_RULE,
     LB_TARGET_GROUP,
 )
 from ecs_model import Container
+from iam_eval import Decision, evaluate_trust
+from iam_model import Place, RoleReader, partition_of
 from lb import (
     ARN_KEYS,
     as_int,
@@ -39,7 +44,7 @@ from lb import (
 )
 from live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
 from rule_kit import Findings, Malformed, Resource, get_path, is_unknown, resource_policy, stack_policy
-from stack_index import StackIndex
+from stack_index import Ref, StackIndex
 
 # --- shared: live look-ups, task definitions, containers, target groups -----------------------
 
@@ -841,11 +846,62 @@ def validate_rollout_zero_downtime(index: StackIndex, findings: Findings, config
             continue
         desired_value = service.props.get("desiredCount")
         desired = 1 if desired_value is None else as_int(desired_value)
+        desired_value, desired = _with_scaling_minimum(index, service, desired_value, desired, findings)
         if strategy == "ROLLING":
             _check_rolling_capacity(service, desired_value, desired, findings)
         _check_circuit_breaker(service, findings)
         if config.get("requireHighAvailability") is True:
             _check_high_availability(index, service, desired_value, desired, config, findings, live)
+
+
+def _scaling_targets(index: StackIndex, service: Resource) -> list[Resource]:
+    """The application auto scaling targets that scale this service's desired count.
+
+    Matched by `resourceId` `service/<cluster>/<service name>` or, when that is unknown,
+    through the graph (the target's resourceId depends on the service).
+    """
+    found = []
+    for target in index.of_type(APPAUTOSCALING_TARGET):
+        if target.props.get("scalableDimension") != "ecs:service:DesiredCount":
+            continue
+        resource_id = target.props.get("resourceId")
+        if is_unknown(resource_id):
+            if service.urn in target.property_dependencies.get("resourceId", []):
+                found.append(target)
+        elif isinstance(resource_id, str) and _names_service(resource_id, service):
+            found.append(target)
+    return found
+
+
+def _names_service(resource_id: str, service: Resource) -> bool:
+    parts = resource_id.split("/")
+    name = service.props.get("name")
+    if len(parts) != 3 or parts[0] != "service" or not isinstance(name, str) or parts[2] != name:
+        return False
+    cluster = service.props.get("cluster")
+    # The cluster is an ARN or a name; an unknown or missing one does not rule the target out.
+    return not isinstance(cluster, str) or cluster.rsplit("/", 1)[-1] == parts[1]
+
+
+def _with_scaling_minimum(index: StackIndex, service: Resource, desired_value: Any, desired: int | None,
+                          findings: Findings) -> tuple[Any, int | None]:
+    """The task count the service keeps: its desiredCount, raised to an auto scaling target's minCapacity.
+
+    Auto scaling never lets the count fall below minCapacity, so minCapacity 2 keeps two tasks even
+    when desiredCount says 1.
+    """
+    for target in _scaling_targets(index, service):
+        minimum_value = target.props.get("minCapacity")
+        if is_unknown(minimum_value):
+            findings.inconclusive(f"{target.label} minCapacity")
+            continue
+        minimum = as_int(minimum_value)
+        if minimum is None:
+            continue
+        # An unknown desiredCount stays unknown: the count could still be above minCapacity.
+        if not is_unknown(desired_value) and desired is not None and minimum > desired:
+            desired_value, desired = minimum, minimum
+    return desired_value, desired
 
 
 def _check_rolling_capacity(service: Resource, desired_value: Any, desired: int | None, findings: Findings) -> None:
@@ -955,7 +1011,8 @@ ecs_rollout_zero_downtime = stack_policy(
     remediation_steps=(
         "Set deploymentMinimumHealthyPercent to 100 (or at least 50 with desiredCount 2 or more), "
         "deploymentMaximumPercent above 100, deploymentCircuitBreaker {enable: true, rollback: true}, and for "
-        "production a desiredCount of at least 2 with subnets in at least 2 availability zones."
+        "production a desiredCount (or an application auto scaling target minCapacity) of at least 2 with subnets "
+        "in at least 2 availability zones."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html",
     config_schema={
@@ -987,6 +1044,7 @@ _ECS_DEPLOYMENT_CONFIGS = (
 
 
 def validate_blue_green(index: StackIndex, findings: Findings, config: dict) -> None:
+    live = _Live(config)
     applies = False
     for service in index.of_type(ECS_SERVICE):
         controller, strategy = _controller(service), _strategy(service)
@@ -997,7 +1055,7 @@ def validate_blue_green(index: StackIndex, findings: Findings, config: dict) -> 
             _check_code_deploy(index, service, findings)
         elif controller == "ECS" and strategy in _NATIVE_STRATEGIES:
             applies = True
-            _check_native(index, service, strategy, findings)
+            _check_native(index, service, strategy, findings, live)
     if not applies:
         findings.not_applicable("no ECS service in the stack deploys blue/green (CODE_DEPLOY controller or a "
                                 "BLUE_GREEN, LINEAR or CANARY strategy)")
@@ -1225,7 +1283,7 @@ def _check_nlb_deployment_config(index: StackIndex, group: Resource, listeners: 
             return
 
 
-def _check_native(index: StackIndex, service: Resource, strategy: str, findings: Findings) -> None:
+def _check_native(index: StackIndex, service: Resource, strategy: str, findings: Findings, live: _Live) -> None:
     deployment = service.props.get("deploymentConfiguration")
     needed = {"LINEAR": "linearConfiguration", "CANARY": "canaryConfiguration"}.get(strategy)
     if needed and get_path(deployment, needed) is None:
@@ -1261,6 +1319,7 @@ def _check_native(index: StackIndex, service: Resource, strategy: str, findings:
             )
             continue
         _check_alternate_target_group(index, service, block, advanced, where, findings)
+        _check_traffic_role(index, service, advanced.get("roleArn"), where, findings, live)
 
 
 def _check_alternate_target_group(index: StackIndex, service: Resource, block: dict, advanced: dict, where: str,
@@ -1299,6 +1358,66 @@ def _check_alternate_target_group(index: StackIndex, service: Resource, block: d
             )
 
 
+_ECS_SERVICE_PRINCIPAL = "ecs.amazonaws.com"
+
+
+def _traffic_role_ref(index: StackIndex, service: Resource, value: Any) -> Ref:
+    """The role in advancedConfiguration.roleArn: matched by ARN, by the name at the end of a
+    computed ARN (the role's own `arn` is unknown at preview), or through the graph."""
+    refs = index.refs(service, "loadBalancers", value, IAM_ROLE, ARN_KEYS)
+    ref = refs[0] if refs else Ref(value, None)
+    if ref.resource is None and isinstance(value, str) and ":role/" in value:
+        name = value.rsplit("/", 1)[-1]
+        matches = [r for r in index.of_type(IAM_ROLE) if r.props.get("name") == name]
+        if matches:
+            return Ref(value, matches[0])
+    return ref
+
+
+def _place(service: Resource, value: Any) -> Place:
+    region = service.provider_props.get("region")
+    region = region if isinstance(region, str) and region else None
+    parts = value.split(":") if isinstance(value, str) else []
+    account = parts[4] if len(parts) > 4 and parts[4].isdigit() else None
+    return Place(partition_of(region), region, account)
+
+
+def _check_traffic_role(index: StackIndex, service: Resource, value: Any, where: str, findings: Findings,
+                        live: _Live) -> None:
+    """The role ECS assumes to shift traffic must exist and trust ecs.amazonaws.com with sts:AssumeRole."""
+    what = f"{where}.advancedConfiguration.roleArn"
+    ref = _traffic_role_ref(index, service, value)
+    if not ref.resolved:
+        findings.inconclusive(f"{what} (not known yet, and it depends on no {IAM_ROLE} of this stack)")
+        return
+    if ref.resource is None and not isinstance(ref.value, str):
+        return
+    view = RoleReader(index, live.for_resource(service), _place(service, value)).view(ref)
+    if view.exists is None:
+        findings.inconclusive(f"{what} role {view.label} ({view.why})")
+        return
+    if not view.exists:
+        findings.violation(
+            f"{what} {ref.value!r} names a role that does not exist ({view.why}): ECS cannot shift traffic between "
+            f"the target groups; create the role with a trust policy for {_ECS_SERVICE_PRINCIPAL} or point roleArn "
+            "at an existing one",
+            service.urn,
+        )
+        return
+    verdict = evaluate_trust(view.trust, _ECS_SERVICE_PRINCIPAL)
+    if verdict.decision is Decision.INCONCLUSIVE:
+        findings.inconclusive(f"{what} role {view.label}: {verdict.reason}")
+    elif not verdict.allowed:
+        statement = json.dumps({"Effect": "Allow", "Principal": {"Service": _ECS_SERVICE_PRINCIPAL},
+                                "Action": "sts:AssumeRole"})
+        findings.violation(
+            f"{what} role {view.label}: its trust policy does not let {_ECS_SERVICE_PRINCIPAL} assume it "
+            f"({verdict.reason}), so ECS cannot shift traffic between the target groups; add this statement to "
+            f"the role's assumeRolePolicy: {statement}",
+            service.urn,
+        )
+
+
 ecs_blue_green_valid = stack_policy(
     name="ecs-blue-green-valid",
     description=(
@@ -1313,9 +1432,10 @@ ecs_blue_green_valid = stack_policy(
         "deploymentStyle BLUE_GREEN/WITH_TRAFFIC_CONTROL, two target groups, a production listener that forwards "
         "to one of them (and an optional test listener), and CodeDeployDefault.ECSAllAtOnce behind an NLB; for "
         "ECS-native BLUE_GREEN, LINEAR or CANARY set loadBalancers[].advancedConfiguration alternateTargetGroupArn, "
-        "productionListenerRule and roleArn."
+        "productionListenerRule and roleArn, the role trusting ecs.amazonaws.com with sts:AssumeRole."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-bluegreen.html",
+    config_schema=LIVE_LOOKUP_SCHEMA,
 )
 
 

@@ -30,6 +30,7 @@ from aws_types import (
     VPC_SECURITY_GROUP_EGRESS_RULE,
     VPC_SECURITY_GROUP_INGRESS_RULE,
 )
+from live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
 from rule_kit import Findings, Resource, get_path, is_unknown, stack_policy
 from stack_index import Ref, StackIndex
 
@@ -230,7 +231,7 @@ def security_group_rules(index: StackIndex, group: Resource, direction: str) -> 
         if owner is None:
             unknown = True
             continue
-        if owner is not group:
+        if not _owned_by(owner, rule, group):
             continue
         rules.append(SgRule(
             owner=rule, prop="sourceSecurityGroupId", protocol=rule.props.get("protocol"),
@@ -244,7 +245,7 @@ def security_group_rules(index: StackIndex, group: Resource, direction: str) -> 
         if owner is None:
             unknown = True
             continue
-        if owner is not group:
+        if not _owned_by(owner, rule, group):
             continue
         peer = rule.props.get("referencedSecurityGroupId")
         cidr = rule.props.get("cidrIpv4")
@@ -266,6 +267,57 @@ def _rule_owner(index: StackIndex, rule: Resource) -> Resource | None:
 
 
 _OUTSIDE = Resource("outside", "outside", "outside", {})
+
+
+def _owned_by(owner: Resource, rule: Resource, group: Resource) -> bool:
+    """Whether a separate rule resource belongs to `group`; a group read from AWS owns the rules
+    of this stack that name its ID (they are added by this update, so AWS does not list them yet)."""
+    if owner is group:
+        return True
+    return owner is _OUTSIDE and group.type == LIVE_SECURITY_GROUP and rule.props.get("securityGroupId") == group.name
+
+
+# --- security groups outside the stack, read from AWS --------------------------------------------
+
+LIVE_SECURITY_GROUP = "live:ec2:SecurityGroup"
+
+
+def _live_rules(permissions: Any) -> list[dict]:
+    """EC2 IpPermissions in the shape of a security group's inline ingress/egress blocks."""
+    rules = []
+    for permission in permissions if isinstance(permissions, list) else []:
+        protocol = str(permission.get("IpProtocol", ""))
+        rules.append({
+            "protocol": protocol,
+            # An all-traffic permission carries no ports.
+            "fromPort": permission.get("FromPort", 0 if protocol == "-1" else None),
+            "toPort": permission.get("ToPort", 0 if protocol == "-1" else None),
+            "securityGroups": [p["GroupId"] for p in permission.get("UserIdGroupPairs", []) if p.get("GroupId")],
+            "cidrBlocks": [r["CidrIp"] for r in permission.get("IpRanges", []) if r.get("CidrIp")]
+            + [r["CidrIpv6"] for r in permission.get("Ipv6Ranges", []) if r.get("CidrIpv6")],
+        })
+    return rules
+
+
+def live_security_groups(live: LiveAws, ids: list[str], what: str, unresolved: list[str]) -> list[Resource]:
+    """The groups `ids` as read with ec2 describe_security_groups; what cannot be read goes to `unresolved`."""
+    if not ids:
+        return []
+    lookup = live.call("ec2", "describe_security_groups", GroupIds=sorted(ids))
+    answer = lookup.data.get("SecurityGroups") if lookup.ok else None
+    if not isinstance(answer, list):
+        shown = ", ".join(repr(i) for i in sorted(ids))
+        unresolved.append(f"{what} {shown} (not a security group in this stack, and not read: {lookup.reason})")
+        return []
+    found = []
+    for item in answer:
+        group_id = item.get("GroupId")
+        if group_id in ids:
+            found.append(Resource(LIVE_SECURITY_GROUP, group_id, f"{LIVE_SECURITY_GROUP}::{group_id}", {
+                "id": group_id, "ingress": _live_rules(item.get("IpPermissions")),
+                "egress": _live_rules(item.get("IpPermissionsEgress")),
+            }))
+    return found
 
 
 def rule_peers(index: StackIndex, rule: SgRule) -> tuple[list[Resource], bool]:
@@ -332,17 +384,20 @@ class _Path:
     unresolved: list[str]
 
 
-def _groups(index: StackIndex, owner: Resource, prop: str, value: Any, unresolved: list[str], what: str) -> list[Resource]:
-    found = []
+def _groups(index: StackIndex, owner: Resource, prop: str, value: Any, unresolved: list[str], what: str,
+            live: LiveAws) -> list[Resource]:
+    found, outside = [], []
     for ref in index.refs(owner, prop, value, SECURITY_GROUPS):
         if ref.resource is not None:
             found.append(ref.resource)
+        elif ref.resolved and isinstance(ref.value, str):
+            outside.append(ref.value)
         else:
             unresolved.append(f"{what} {ref.describe()} (not a security group in this stack)")
-    return found
+    return found + live_security_groups(live, outside, what, unresolved)
 
 
-def _paths(index: StackIndex, runner: Resource, findings: Findings) -> list[_Path]:
+def _paths(index: StackIndex, runner: Resource, findings: Findings, config: dict) -> list[_Path]:
     blocks = load_balancer_blocks(runner)
     if is_unknown(blocks):
         findings.inconclusive(f"{runner.label} loadBalancers")
@@ -389,10 +444,11 @@ def _paths(index: StackIndex, runner: Resource, findings: Findings) -> list[_Pat
                     "is not set), whose rules are not in this stack"
                 )
                 continue
-            task_groups = _groups(index, runner, "networkConfiguration", task_value, unresolved, "task security group")
+            task_groups = _groups(index, runner, "networkConfiguration", task_value, unresolved,
+                                  "task security group", _live(config, runner))
             balancer_groups = _groups(
                 index, balancer, "securityGroups", balancer.props.get("securityGroups"), unresolved,
-                "load balancer security group",
+                "load balancer security group", _live(config, balancer),
             )
             balancer_cidrs, balancer_unknown = subnet_cidrs(
                 index, balancer, "subnets", balancer.props.get("subnets")
@@ -405,6 +461,11 @@ def _paths(index: StackIndex, runner: Resource, findings: Findings) -> list[_Pat
             paths.append(_Path(runner, port, balancer, balancer_groups, balancer_cidrs, task_groups, task_cidrs,
                                unresolved))
     return paths
+
+
+def _live(config: dict, resource: Resource) -> LiveAws:
+    region = resource.provider_props.get("region")
+    return LiveAws.from_config(config, region if isinstance(region, str) else "")
 
 
 def _admits(index: StackIndex, path: _Path) -> bool | None:
@@ -442,7 +503,7 @@ def _some_group_allows(index: StackIndex, groups: list[Resource], direction: str
             if rule.self_ref and group in peer_groups:
                 return True
             peers, peer_unknown = rule_peers(index, rule)
-            if any(peer in peer_groups for peer in peers):
+            if any(peer in peer_groups for peer in peers) or _names_a_peer_id(rule, peer_groups):
                 return True
             unknown = unknown or peer_unknown
             by_cidr = cidrs_cover(rule.cidrs, peer_cidrs)
@@ -450,6 +511,13 @@ def _some_group_allows(index: StackIndex, groups: list[Resource], direction: str
                 return True
             unknown = unknown or by_cidr is None
     return None if unknown else False
+
+
+def _names_a_peer_id(rule: SgRule, peer_groups: list[Resource]) -> bool:
+    """Whether the rule names a peer by its known ID (how groups read from AWS are matched)."""
+    ids = {g.props.get("id") for g in peer_groups if isinstance(g.props.get("id"), str)}
+    groups = rule.groups
+    return not is_unknown(groups) and any(isinstance(g, str) and g in ids for g in as_list(groups))
 
 
 def _names(resources: list[Resource]) -> str:
@@ -460,7 +528,7 @@ def validate_alb_reaches_tasks(index: StackIndex, findings: Findings, config: di
     if not any(r.props.get("loadBalancers") is not None for r in index.of_type(ECS_SERVICE, ECS_TASK_SET)):
         findings.not_applicable("no ECS service or task set in the stack has a loadBalancers block")
     for runner in index.of_type(ECS_SERVICE, ECS_TASK_SET):
-        for path in _paths(index, runner, findings):
+        for path in _paths(index, runner, findings, config):
             if not path.task_groups and path.unresolved:
                 findings.inconclusive("; ".join(path.unresolved))
                 continue
@@ -509,6 +577,7 @@ ecs_alb_reaches_tasks = stack_policy(
         "balancer's security group towards the task security group on the same port."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html",
+    config_schema=LIVE_LOOKUP_SCHEMA,
 )
 
 POLICIES: list = [ecs_alb_reaches_tasks]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
 import ecs
+import live_aws
 from rule_kit import UNKNOWN
 from tests.policies.test_ecs_harness import (
     ACCOUNT,
@@ -32,6 +35,7 @@ SERVICE_URN = "urn:pulumi:test::berth::aws:ecs/service:Service::web"
 GROUP_URN = f"urn:pulumi:test::berth::{GROUP_TYPE}::web-deploy"
 RULE_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener-rule/app/web/0123456789abcdef/1111/3333"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/web-ecs-blue-green"
+ROLE = "aws:iam/role:Role"
 
 
 # --- ecs-rollout-zero-downtime -------------------------------------------------------------------
@@ -125,6 +129,59 @@ def test_rollout_high_availability_reads_subnets_outside_the_stack(moto, aws_cre
     ]
     assert (offline.violations, offline.unknowns) == ([], [
         f"Service 'web' subnets {', '.join(sorted([a, b]))} (live look-ups are off (liveLookups: off))"])
+
+
+SCALING = "aws:appautoscaling/target:Target"
+
+
+def scaled(specs, minimum, resource_id="service/main/web", deps=None):
+    return specs + [spec(SCALING, "web-scaling", {
+        "resourceId": resource_id, "scalableDimension": "ecs:service:DesiredCount", "serviceNamespace": "ecs",
+        "minCapacity": minimum, "maxCapacity": 4}, deps)]
+
+
+def test_rollout_counts_an_auto_scaling_minimum_of_two_as_two_tasks():
+    one_task = replace(web_stack(), "web", desiredCount=1, deploymentMinimumHealthyPercent=50,
+                       cluster=f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/main")
+
+    assert run_stack(ROLLOUT, scaled(one_task, 2), HA).violations == []
+
+
+def test_rollout_counts_a_target_matched_through_the_graph():
+    one_task = replace(web_stack(True), "web", desiredCount=1, deploymentMinimumHealthyPercent=50)
+
+    outcome = run_stack(ROLLOUT, scaled(one_task, 2, resource_id=UNKNOWN, deps={"resourceId": ["web"]}), HA)
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
+
+
+def test_rollout_ignores_a_minimum_below_two_and_targets_of_other_services():
+    one_task = replace(web_stack(), "web", desiredCount=1, deploymentMinimumHealthyPercent=50, cluster="main")
+    half = (
+        "Service 'web' deploymentMinimumHealthyPercent 50 with desiredCount 1 lets a rolling deployment stop "
+        "running tasks before their replacements are healthy: set it to 100 (or at least 50 with desiredCount 2 or "
+        "more)"
+    )
+    single = (
+        "Service 'web' desiredCount 1 is below 2: one failed task or AZ takes the service down; set desiredCount to "
+        "at least 2 (requireHighAvailability)"
+    )
+    other_dimension = scaled(one_task, 2)
+    other_dimension[-1].props["scalableDimension"] = "ecs:service:Cpu"
+
+    assert run_stack(ROLLOUT, scaled(one_task, 1), HA).messages == [half, single]
+    assert run_stack(ROLLOUT, scaled(one_task, 2, resource_id="service/main/api"), HA).messages == [half, single]
+    assert run_stack(ROLLOUT, scaled(one_task, 2, resource_id="service/other/web"), HA).messages == [half, single]
+    assert run_stack(ROLLOUT, scaled(one_task, 2, resource_id=UNKNOWN), HA).messages == [half, single]
+    assert run_stack(ROLLOUT, other_dimension, HA).messages == [half, single]
+
+
+def test_rollout_is_inconclusive_on_an_unknown_scaling_minimum():
+    one_task = replace(web_stack(), "web", desiredCount=1)
+
+    outcome = run_stack(ROLLOUT, scaled(one_task, UNKNOWN), OFF)
+
+    assert (outcome.violations, outcome.unknowns) == ([], ["Target 'web-scaling' minCapacity"])
 
 
 def test_rollout_is_inconclusive_on_unknowns():
@@ -285,8 +342,15 @@ def native_stack(strategy: str = "BLUE_GREEN", **advanced):
         spec(TG, "web-green", {"arn": GREEN_ARN, "name": "web-green", "targetType": "ip"}),
         spec("aws:lb/listenerRule:ListenerRule", "web-rule", {"arn": RULE_ARN, "actions": [{"type": "forward", "forward": {
             "targetGroups": [{"arn": tg_arn, "weight": 100}, {"arn": GREEN_ARN, "weight": 0}]}}]}),
+        spec(ROLE, "web-ecs-blue-green", {"arn": ROLE_ARN, "name": "web-ecs-blue-green",
+                                          "assumeRolePolicy": trust_policy("ecs.amazonaws.com")}),
     ]
     return specs
+
+
+def trust_policy(service: str, action: str = "sts:AssumeRole") -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": action}]})
 
 
 @pytest.mark.parametrize("strategy", ["BLUE_GREEN", "LINEAR"])
@@ -356,3 +420,93 @@ def test_blue_green_native_is_inconclusive_for_a_listener_rule_outside_the_stack
     assert (outcome.violations, outcome.unknowns) == ([], [
         f"Service 'web' loadBalancers[0].advancedConfiguration.productionListenerRule '{outside}' (not a listener "
         "rule in this stack)"])
+
+
+# --- ecs-blue-green-valid: the role ECS assumes to shift traffic -----------------------------------
+
+ROLE_WHERE = "Service 'web' loadBalancers[0].advancedConfiguration.roleArn"
+ADD_TRUST = ('add this statement to the role\'s assumeRolePolicy: {"Effect": "Allow", "Principal": {"Service": '
+             '"ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}')
+
+
+UNTRUSTED = (
+    f"{ROLE_WHERE} role Role 'web-ecs-blue-green': its trust policy does not let ecs.amazonaws.com assume it "
+    "(no statement of the trust policy (assumeRolePolicy) of Role 'web-ecs-blue-green' lets ecs.amazonaws.com "
+    f"calling sts:AssumeRole), so ECS cannot shift traffic between the target groups; {ADD_TRUST}"
+)
+
+
+def test_blue_green_native_flags_a_role_that_does_not_trust_ecs():
+    specs = replace(native_stack(), "web-ecs-blue-green", assumeRolePolicy=trust_policy("ecs-tasks.amazonaws.com"))
+
+    assert run_stack(BLUE_GREEN, specs).violations == [(UNTRUSTED, SERVICE_URN)]
+
+
+def test_blue_green_native_flags_a_trust_policy_for_another_action():
+    specs = replace(native_stack(), "web-ecs-blue-green",
+                    assumeRolePolicy=trust_policy("ecs.amazonaws.com", "sts:TagSession"))
+
+    assert run_stack(BLUE_GREEN, specs).messages == [UNTRUSTED]
+
+
+def test_blue_green_native_matches_the_role_by_name_in_a_computed_arn_and_through_the_graph():
+    by_name = replace(native_stack(), "web-ecs-blue-green", arn=UNKNOWN)
+    by_name_wrong = replace(native_stack(), "web-ecs-blue-green", arn=UNKNOWN,
+                            assumeRolePolicy=trust_policy("ecs-tasks.amazonaws.com"))
+    by_graph = native_stack(roleArn=UNKNOWN)
+    replace(by_graph, "web-ecs-blue-green", arn=UNKNOWN, assumeRolePolicy=trust_policy("ecs-tasks.amazonaws.com"))
+    next(s for s in by_graph if s.name == "web").deps["loadBalancers"].append("web-ecs-blue-green")
+
+    assert (run_stack(BLUE_GREEN, by_name).violations, run_stack(BLUE_GREEN, by_name).inconclusive) == ([], None)
+    assert run_stack(BLUE_GREEN, by_name_wrong).messages == [UNTRUSTED]
+    assert run_stack(BLUE_GREEN, by_graph).messages == [UNTRUSTED]
+
+
+def test_blue_green_native_is_inconclusive_on_an_unknown_role_or_trust_policy():
+    unknown_role = native_stack(roleArn=UNKNOWN)
+    unknown_trust = replace(native_stack(), "web-ecs-blue-green", assumeRolePolicy=UNKNOWN)
+
+    assert run_stack(BLUE_GREEN, unknown_role).unknowns == [
+        f"{ROLE_WHERE} (not known yet, and it depends on no aws:iam/role:Role of this stack)"]
+    assert run_stack(BLUE_GREEN, unknown_trust).unknowns == [
+        f"{ROLE_WHERE} role Role 'web-ecs-blue-green': the trust policy (assumeRolePolicy) of Role "
+        "'web-ecs-blue-green' is not known yet"]
+
+
+def outside_role_stack():
+    return [s for s in native_stack() if s.name != "web-ecs-blue-green"]
+
+
+def test_blue_green_native_reads_a_role_outside_the_stack(moto, aws_credentials):
+    iam = boto3.client("iam", region_name=REGION, endpoint_url=moto.url)
+    live = {"awsEndpointUrl": moto.url}
+    missing = run_stack(BLUE_GREEN, outside_role_stack(), live)
+    iam.create_role(RoleName="web-ecs-blue-green", AssumeRolePolicyDocument=trust_policy("ecs-tasks.amazonaws.com"))
+    live_aws.forget_shared()  # answers are cached for the life of the pack process
+    untrusted = run_stack(BLUE_GREEN, outside_role_stack(), live)
+    iam.update_assume_role_policy(RoleName="web-ecs-blue-green", PolicyDocument=trust_policy("ecs.amazonaws.com"))
+    live_aws.forget_shared()
+    trusted = run_stack(BLUE_GREEN, outside_role_stack(), live)
+
+    assert missing.violations == [(
+        f"{ROLE_WHERE} '{ROLE_ARN}' names a role that does not exist (iam get_role failed: NoSuchEntity: Role web-ecs-blue-green not found): ECS "
+        "cannot shift traffic between the target groups; create the role with a trust policy for ecs.amazonaws.com "
+        "or point roleArn at an existing one",
+        SERVICE_URN,
+    )]
+    assert untrusted.messages == [
+        f"{ROLE_WHERE} role {ROLE_ARN}: its trust policy does not let ecs.amazonaws.com assume it (no statement of "
+        f"the trust policy of role {ROLE_ARN} lets ecs.amazonaws.com calling sts:AssumeRole), so ECS cannot shift "
+        f"traffic between the target groups; {ADD_TRUST}"]
+    assert (trusted.violations, trusted.inconclusive) == ([], None)
+
+
+def test_blue_green_native_is_inconclusive_for_a_role_outside_the_stack_without_a_look_up(faulty_endpoint,
+                                                                                      aws_credentials):
+    denied = faulty_endpoint("denied-iam")
+
+    assert run_stack(BLUE_GREEN, outside_role_stack(), OFF).unknowns == [
+        f"{ROLE_WHERE} role {ROLE_ARN} (live look-ups are off (liveLookups: off))"]
+    assert run_stack(BLUE_GREEN, outside_role_stack(), {"awsEndpointUrl": denied.url}).unknowns == [
+        f"{ROLE_WHERE} role {ROLE_ARN} (iam get_role failed: AccessDenied: User: arn:aws:iam::{ACCOUNT}:user/ci is "
+        "not authorized to perform: iam:GetRole)"]
