@@ -846,12 +846,12 @@ def validate_rollout_zero_downtime(index: StackIndex, findings: Findings, config
             continue
         desired_value = service.props.get("desiredCount")
         desired = 1 if desired_value is None else as_int(desired_value)
-        desired_value, desired = _with_scaling_minimum(index, service, desired_value, desired, findings)
+        desired_value, desired, count = _with_scaling_minimum(index, service, desired_value, desired, findings)
         if strategy == "ROLLING":
-            _check_rolling_capacity(service, desired_value, desired, findings)
+            _check_rolling_capacity(service, desired_value, desired, count, findings)
         _check_circuit_breaker(service, findings)
         if config.get("requireHighAvailability") is True:
-            _check_high_availability(index, service, desired_value, desired, config, findings, live)
+            _check_high_availability(index, service, desired_value, desired, count, config, findings, live)
 
 
 def _scaling_targets(index: StackIndex, service: Resource) -> list[Resource]:
@@ -884,12 +884,14 @@ def _names_service(resource_id: str, service: Resource) -> bool:
 
 
 def _with_scaling_minimum(index: StackIndex, service: Resource, desired_value: Any, desired: int | None,
-                          findings: Findings) -> tuple[Any, int | None]:
-    """The task count the service keeps: its desiredCount, raised to an auto scaling target's minCapacity.
+                          findings: Findings) -> tuple[Any, int | None, str]:
+    """The task count the service keeps, and how messages name it.
 
-    Auto scaling never lets the count fall below minCapacity, so minCapacity 2 keeps two tasks even
-    when desiredCount says 1.
+    Its desiredCount, raised to an auto scaling target's minCapacity: auto scaling never lets
+    the count fall below minCapacity, so minCapacity 2 keeps two tasks even when desiredCount
+    says 1.
     """
+    count = f"desiredCount {desired}"
     for target in _scaling_targets(index, service):
         minimum_value = target.props.get("minCapacity")
         if is_unknown(minimum_value):
@@ -900,11 +902,13 @@ def _with_scaling_minimum(index: StackIndex, service: Resource, desired_value: A
             continue
         # An unknown desiredCount stays unknown: the count could still be above minCapacity.
         if not is_unknown(desired_value) and desired is not None and minimum > desired:
+            count = f"desiredCount {desired} (raised to {minimum} by {target.label} minCapacity)"
             desired_value, desired = minimum, minimum
-    return desired_value, desired
+    return desired_value, desired, count
 
 
-def _check_rolling_capacity(service: Resource, desired_value: Any, desired: int | None, findings: Findings) -> None:
+def _check_rolling_capacity(service: Resource, desired_value: Any, desired: int | None, count: str,
+                            findings: Findings) -> None:
     minimum_value = service.props.get("deploymentMinimumHealthyPercent")
     maximum_value = service.props.get("deploymentMaximumPercent")
     if is_unknown(minimum_value) or is_unknown(desired_value):
@@ -913,7 +917,7 @@ def _check_rolling_capacity(service: Resource, desired_value: Any, desired: int 
         minimum = 100 if minimum_value is None else as_int(minimum_value)
         if minimum is not None and minimum < 100 and not (minimum >= 50 and desired is not None and desired >= 2):
             findings.violation(
-                f"{service.label} deploymentMinimumHealthyPercent {minimum} with desiredCount {desired} lets a "
+                f"{service.label} deploymentMinimumHealthyPercent {minimum} with {count} lets a "
                 "rolling deployment stop running tasks before their replacements are healthy: set it to 100 "
                 "(or at least 50 with desiredCount 2 or more)",
                 service.urn,
@@ -946,13 +950,13 @@ def _check_circuit_breaker(service: Resource, findings: Findings) -> None:
 
 
 def _check_high_availability(index: StackIndex, service: Resource, desired_value: Any, desired: int | None,
-                             config: dict, findings: Findings, live: _Live) -> None:
+                             count: str, config: dict, findings: Findings, live: _Live) -> None:
     minimum_tasks = as_int(config.get("minimumDesiredCount")) or 2
     if is_unknown(desired_value):
         findings.inconclusive(f"{service.label} desiredCount")
     elif desired is not None and desired < minimum_tasks:
         findings.violation(
-            f"{service.label} desiredCount {desired} is below {minimum_tasks}: one failed task or AZ takes the "
+            f"{service.label} {count} is below {minimum_tasks}: one failed task or AZ takes the "
             f"service down; set desiredCount to at least {minimum_tasks} (requireHighAvailability)",
             service.urn,
         )

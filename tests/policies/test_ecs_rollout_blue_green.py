@@ -147,6 +147,15 @@ def test_rollout_counts_an_auto_scaling_minimum_of_two_as_two_tasks():
     assert run_stack(ROLLOUT, scaled(one_task, 2), HA).violations == []
 
 
+def test_rollout_names_the_auto_scaling_minimum_that_raised_a_count_still_too_low():
+    one_task = replace(web_stack(), "web", desiredCount=1, cluster="main")
+
+    assert run_stack(ROLLOUT, scaled(one_task, 2), {**HA, "minimumDesiredCount": 3}).messages == [
+        "Service 'web' desiredCount 1 (raised to 2 by Target 'web-scaling' minCapacity) is below 3: one failed "
+        "task or AZ takes the service down; set desiredCount to at least 3 (requireHighAvailability)"
+    ]
+
+
 def test_rollout_counts_a_target_matched_through_the_graph():
     one_task = replace(web_stack(True), "web", desiredCount=1, deploymentMinimumHealthyPercent=50)
 
