@@ -7,15 +7,17 @@ Targets: the policies add at most 30 % at N = 200; time(200) / time(10) <= 25.
 Two packs are measured: the test fixture pack (four small rules: preflight's own overhead)
 and the repository's pack (policies/) when it can start (it cannot before it has rules;
 the benchmark then says so).
-Usage: python bench/bench_preflight.py [N ...]
+Usage: [BENCH_REPEAT=3] python bench/bench_preflight.py [N ...]   (median of BENCH_REPEAT runs per figure)
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,7 +111,18 @@ def repository_pack_usable(sample: Path) -> bool:
         return False
 
 
+def median_run(run, repeat: int):
+    """Median wall time of `repeat` runs (one run on a shared 2-core machine varies by 2x), and a result."""
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
 def main(sizes: tuple[int, ...]) -> None:
+    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
     # Large stacks legitimately take the pack longer than the default per-call bound.
     os.environ.setdefault("PREFLIGHT_PACK_TIMEOUT", "900")
     with tempfile.TemporaryDirectory(prefix="bench-preflight-") as scratch:
@@ -117,7 +130,8 @@ def main(sizes: tuple[int, ...]) -> None:
         packs = {"fixture pack": FIXTURE_PACK}
         if repository_pack_usable(programs[sizes[0]]):
             packs["policies/"] = DEFAULT_POLICY_PACK
-        print("mode: preview; one run per figure; 'after' = time the policies add once the program has ended\n")
+        print(f"mode: preview; median of {repeat} run(s) per figure; 'after' = time the policies add once the "
+              "program has ended\n")
         header = f"{'N':>5} {'resources':>9} {'program s':>10}"
         for label in packs:
             header += f" | {label + ' total s':>22} {'ratio':>6} {'after s':>8}"
@@ -126,14 +140,12 @@ def main(sizes: tuple[int, ...]) -> None:
         alone: dict[int, float] = {}
         for n, directory in programs.items():
             project = load_project(directory, "bench")
-            started = time.perf_counter()
-            run = run_program(project, stack="bench", mode="preview", invokes={}, stack_outputs={})
-            alone[n] = time.perf_counter() - started
+            alone[n], run = median_run(partial(run_program, project, stack="bench", mode="preview", invokes={},
+                                               stack_outputs={}), repeat)
             line = f"{n:>5} {len(run.resources):>9} {alone[n]:>10.2f}"
             for label, pack in packs.items():
-                started = time.perf_counter()
-                report = run_preflight(directory, stack="bench", mode="preview", policy_pack=pack)
-                totals[label][n] = time.perf_counter() - started
+                totals[label][n], report = median_run(
+                    partial(run_preflight, directory, stack="bench", mode="preview", policy_pack=pack), repeat)
                 line += (f" | {totals[label][n]:>22.2f} {totals[label][n] / alone[n]:>6.2f} "
                          f"{report.timings['policies_s']:>8.2f}")
             print(line, flush=True)
