@@ -7,6 +7,7 @@ it as inconclusive — never as a pass.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,7 +84,7 @@ class LiveAws:
         }
         if mode == "off":
             return _shared(enabled=False, disabled_reason="live look-ups are off (liveLookups: off)", **settings)
-        if mode == "auto" and BotocoreSession().get_credentials() is None:
+        if mode == "auto" and not _credentials_present():
             return _shared(
                 enabled=False,
                 disabled_reason="no AWS credentials for a live look-up (liveLookups: auto)",
@@ -166,8 +167,16 @@ def _shared(**settings: Any) -> LiveAws:
 
 
 def forget_shared() -> None:
-    """Drop every shared instance and its answers (tests start from a clean slate)."""
+    """Drop every shared instance, their answers and the credential check (tests start clean)."""
     _SHARED.clear()
+    _credentials_present.cache_clear()
+
+
+@functools.cache
+def _credentials_present() -> bool:
+    # Once per pack process: resolving credentials walks botocore's whole provider chain
+    # (files, environment, container and instance metadata endpoints), and rules ask often.
+    return BotocoreSession().get_credentials() is not None
 
 
 def _positive_float(value: Any, default: float) -> float:

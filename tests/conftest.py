@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 import live_aws
 from tests.support.aws_endpoints import FaultyEndpoint, MotoServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # No test may reach for an instance metadata endpoint when it resolves AWS credentials:
+    # the only AWS endpoints tests talk to are on loopback. Processes the tests start
+    # (preflight's program and pack) inherit this.
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
 @pytest.fixture(autouse=True)

@@ -96,3 +96,13 @@ def test_after_a_timeout_the_same_endpoint_is_not_waited_for_again(aws_credentia
 
     assert time.monotonic() - started < 0.2
     assert answer.reason == "ec2 describe_subnets not attempted: ec2 describe_vpcs did not answer within 0.5 s"
+
+
+def test_credentials_are_resolved_once_per_pack_process(aws_credentials, monkeypatch):
+    LiveAws.from_config({"liveLookups": "auto", "awsRegion": "us-east-1"})
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+
+    # Rules build their look-ups many times per run; the answer to "are there credentials"
+    # is the one the process started with.
+    assert LiveAws.from_config({"liveLookups": "auto", "awsRegion": "us-west-2"}).enabled
