@@ -8,6 +8,11 @@ VENV_STAMP := $(VENV)/.berth-requirements.stamp
 PACK_STAMP := $(PACK_VENV)/.berth-requirements.stamp
 PROJECT_SCHEMA := ../shared/schemas/pulumi-project.schema.json
 STACK ?= dev
+# preview and bench are credential-free checks: resolving AWS credentials for the pack's
+# live look-ups must not wait on an instance metadata endpoint. On a cloud instance whose
+# role should be used: make preview AWS_EC2_METADATA_DISABLED=false
+AWS_EC2_METADATA_DISABLED ?= true
+export AWS_EC2_METADATA_DISABLED
 
 .PHONY: preview test lint bench docs venv clean-venv
 
