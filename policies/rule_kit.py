@@ -231,6 +231,10 @@ def with_defaults(schema: Mapping[str, Mapping[str, Any]] | None, config: Mappin
     return merged
 
 
+def _schema(properties: Mapping[str, Mapping[str, Any]] | None) -> PolicyConfigSchema | None:
+    return PolicyConfigSchema(properties=dict(properties)) if properties else None
+
+
 StackValidator = Callable[[Any, Findings, dict], None]
 ResourceValidator = Callable[[Resource, Findings, dict], None]
 
@@ -261,7 +265,7 @@ def stack_policy(
         severity=severity,
         remediation_steps=remediation_steps,
         url=url,
-        config_schema=PolicyConfigSchema(properties=dict(config_schema)) if config_schema else None,
+        config_schema=_schema(config_schema),
     )
 
 
@@ -289,5 +293,5 @@ def resource_policy(
         severity=severity,
         remediation_steps=remediation_steps,
         url=url,
-        config_schema=PolicyConfigSchema(properties=dict(config_schema)) if config_schema else None,
+        config_schema=_schema(config_schema),
     )
