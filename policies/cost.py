@@ -13,9 +13,11 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-import ecs_model
-import fargate_sizes
-from aws_types import (
+from kit import Findings, stack_policy
+from lb import as_int, as_list
+from model import ecs as ecs_model
+from model import fargate_sizes
+from model.aws_types import (
     EC2_DEFAULT_SUBNET,
     EC2_NAT_GATEWAY,
     EC2_SUBNET,
@@ -23,9 +25,8 @@ from aws_types import (
     ECS_SERVICE,
     LB_LOAD_BALANCER,
 )
-from lb import as_int, as_list
-from rule_kit import Findings, Resource, get_path, is_unknown, stack_policy
-from stack_index import StackIndex
+from model.stack_index import StackIndex
+from model.values import Resource, get_path, is_unknown
 
 # On-demand list prices in USD, us-east-1 (https://aws.amazon.com/fargate/pricing/,
 # https://aws.amazon.com/elasticloadbalancing/pricing/, https://aws.amazon.com/vpc/pricing/,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pulumi_policy import Severity
 
-from aws_types import ECR_LIFECYCLE_POLICY, ECR_REPOSITORY
-from rule_kit import Findings, Resource, get_path, is_unknown, stack_policy
-from stack_index import StackIndex
+from kit import Findings, stack_policy
+from model.aws_types import ECR_LIFECYCLE_POLICY, ECR_REPOSITORY
+from model.stack_index import StackIndex
+from model.values import Resource, get_path, is_unknown
 
 ECR_REGISTRY_SCANNING_CONFIGURATION = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 IMMUTABLE_MODES = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")

@@ -10,9 +10,21 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-import ecs_model
-import fargate_sizes
-from aws_types import (
+from kit import Findings, resource_policy, stack_policy
+from lb import (
+    ARN_KEYS,
+    as_int,
+    as_list,
+    forwarded_target_groups,
+    forwarders_of,
+    load_balancer_blocks,
+    load_balancer_of,
+    load_balancer_type,
+    target_group_of,
+)
+from model import ecs as ecs_model
+from model import fargate_sizes
+from model.aws_types import (
     APPAUTOSCALING_TARGET,
     CODEDEPLOY_APPLICATION,
     CODEDEPLOY_DEPLOYMENT_GROUP,
@@ -28,23 +40,12 @@ from aws_types import (
     LB_LISTENER_RULE,
     LB_TARGET_GROUP,
 )
-from ecs_model import Container
-from iam_eval import Decision, evaluate_trust
-from iam_model import Place, RoleReader, partition_of
-from lb import (
-    ARN_KEYS,
-    as_int,
-    as_list,
-    forwarded_target_groups,
-    forwarders_of,
-    load_balancer_blocks,
-    load_balancer_of,
-    load_balancer_type,
-    target_group_of,
-)
-from live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
-from rule_kit import Findings, Malformed, Resource, get_path, is_unknown, resource_policy, stack_policy
-from stack_index import Ref, StackIndex
+from model.ecs import Container
+from model.iam_eval import Decision, evaluate_trust
+from model.iam_roles import Place, RoleReader, partition_of
+from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
+from model.stack_index import Ref, StackIndex
+from model.values import Malformed, Resource, get_path, is_unknown
 
 # --- shared: live look-ups, task definitions, containers, target groups -----------------------
 

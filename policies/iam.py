@@ -16,9 +16,10 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-import ecs_model
-from aws_types import CLOUDWATCH_LOG_GROUP, ECR_REPOSITORY, ECS_TASK_DEFINITION
-from iam_eval import (
+from kit import Findings, stack_policy
+from model import ecs as ecs_model
+from model.aws_types import CLOUDWATCH_LOG_GROUP, ECR_REPOSITORY, ECS_TASK_DEFINITION
+from model.iam_eval import (
     ABSENT,
     UNKNOWN_PART,
     Decision,
@@ -30,11 +31,11 @@ from iam_eval import (
     partly_known,
     shown,
 )
-from iam_model import Place, RoleReader, RoleView, arn_of, aws_managed_name, partition_of
-from live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
-from rule_kit import Findings, Resource, is_unknown, stack_policy
-from secret_refs import NotASecret, SecretRef, key_of, parse_value_from, request_arn
-from stack_index import StackIndex
+from model.iam_roles import Place, RoleReader, RoleView, arn_of, aws_managed_name, partition_of
+from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
+from model.secret_refs import NotASecret, SecretRef, key_of, parse_value_from, request_arn
+from model.stack_index import StackIndex
+from model.values import Resource, is_unknown
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")

@@ -15,7 +15,8 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from aws_types import (
+from kit import Findings, stack_policy
+from model.aws_types import (
     EC2_DEFAULT_SECURITY_GROUP,
     EC2_DEFAULT_SUBNET,
     EC2_SECURITY_GROUP,
@@ -30,9 +31,9 @@ from aws_types import (
     VPC_SECURITY_GROUP_EGRESS_RULE,
     VPC_SECURITY_GROUP_INGRESS_RULE,
 )
-from live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
-from rule_kit import Findings, Resource, get_path, is_unknown, stack_policy
-from stack_index import Ref, StackIndex
+from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
+from model.stack_index import Ref, StackIndex
+from model.values import Resource, get_path, is_unknown
 
 SECURITY_GROUPS = (EC2_SECURITY_GROUP, EC2_DEFAULT_SECURITY_GROUP)
 SUBNETS = (EC2_SUBNET, EC2_DEFAULT_SUBNET)

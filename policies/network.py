@@ -20,10 +20,11 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-import ecs_model
-from aws_types import ECS_TASK_DEFINITION
-from live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
-from network_model import (
+from kit import stack_policy
+from model import ecs as ecs_model
+from model.aws_types import ECS_TASK_DEFINITION
+from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
+from model.network import (
     ANYWHERE,
     HTTPS,
     SECURITY_GROUPS,
@@ -41,8 +42,8 @@ from network_model import (
     cidr_covers,
     is_public_cidr,
 )
-from rule_kit import Malformed, Resource, is_unknown, stack_policy
-from stack_index import StackIndex
+from model.stack_index import StackIndex
+from model.values import Malformed, Resource, is_unknown
 
 INTERNET = "internet"
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-import live_aws
+from model import live_aws
 from tests.support.aws_endpoints import FaultyEndpoint, MotoServer
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pulumi_policy import Severity
 
+from kit import resource_policy, stack_policy
 from pack import all_policies
-from rule_kit import resource_policy, stack_policy
 from scripts.policy_table import BEGIN, EMPTY, END, main, render_table, replace_section
 from tests.ci.project_paths import README
 

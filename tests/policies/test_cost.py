@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import cost
-from rule_kit import UNKNOWN, resource_from_policy_resource
-from stack_index import StackIndex
+from kit import resource_from_policy_resource
+from model.stack_index import StackIndex
+from model.values import UNKNOWN
 from tests.policies.test_ecs_harness import (
     ENDPOINT,
     NAT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ecr
-from rule_kit import UNKNOWN
+from model.values import UNKNOWN
 from tests.policies.test_ecs_harness import DELETE, LIFECYCLE, REPO, replace, run_stack, spec, web_stack
 
 RULE = ecr.ecr_repository_hardened

@@ -21,7 +21,8 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from rule_kit import INCONCLUSIVE_PREFIX, UNKNOWN
+from kit import INCONCLUSIVE_PREFIX
+from model.values import UNKNOWN
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

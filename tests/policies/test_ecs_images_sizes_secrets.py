@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 import ecs
-from rule_kit import UNKNOWN
+from model.values import UNKNOWN
 from tests.policies.test_ecs_harness import (
     ACCOUNT,
     DELETE,

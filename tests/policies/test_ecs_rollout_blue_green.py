@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 import ecs
-import live_aws
-from rule_kit import UNKNOWN
+from model import live_aws
+from model.values import UNKNOWN
 from tests.policies.test_ecs_harness import (
     ACCOUNT,
     DELETE,

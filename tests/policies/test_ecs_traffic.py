@@ -6,8 +6,8 @@ import boto3
 import pytest
 
 import ecs
-import ecs_model
-from rule_kit import UNKNOWN
+from model import ecs as ecs_model
+from model.values import UNKNOWN
 from tests.policies.test_ecs_harness import (
     ACCOUNT,
     DELETE,

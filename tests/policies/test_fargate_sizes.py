@@ -8,7 +8,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-import fargate_sizes
+from model import fargate_sizes
 
 # cfn-lint's patterns put the case-insensitive flag mid-expression ("^1\\s*(?i)vCpu$"), which Python's `re`
 # rejects; at the front it means the same here, because what precedes it is digits and spaces.

@@ -7,7 +7,7 @@ Sources: "Policy evaluation logic", "IAM JSON policy elements: Condition operato
 
 import pytest
 
-from iam_eval import (
+from model.iam_eval import (
     ABSENT,
     UNKNOWN_PART,
     Decision,
@@ -21,7 +21,7 @@ from iam_eval import (
     partly_known,
     unknown_token,
 )
-from rule_kit import UNKNOWN, Malformed
+from model.values import UNKNOWN, Malformed
 
 # allowed, explicitly denied, no statement allows (the implicit deny), undecided
 A, D, N, U = Decision.ALLOWED, Decision.DENIED, Decision.IMPLICIT_DENY, Decision.INCONCLUSIVE

@@ -2,10 +2,10 @@
 
 import json
 
-from iam_model import Place, RoleReader, aws_managed_policy, is_aws_managed_arn
-from live_aws import LiveAws
-from rule_kit import UNKNOWN, Resource
-from stack_index import Ref, StackIndex
+from model.iam_roles import Place, RoleReader, aws_managed_policy, is_aws_managed_arn
+from model.live_aws import LiveAws
+from model.stack_index import Ref, StackIndex
+from model.values import UNKNOWN, Resource
 
 EXEC = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 

@@ -11,7 +11,7 @@ import json
 import pytest
 
 import iam
-from rule_kit import UNKNOWN
+from model.values import UNKNOWN
 from tests.policies.test_ecs_harness import ACCOUNT, REGION, containers, run_stack, spec
 
 TRUSTED, READS, PULLS, LEAST = iam.POLICIES

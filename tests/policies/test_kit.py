@@ -6,19 +6,10 @@ import pytest
 from pulumi_policy import PolicyResource, PolicyResourceOptions, Severity, StackValidationArgs
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-import ecs_model
-from rule_kit import (
-    UNKNOWN,
-    Findings,
-    Inconclusive,
-    Malformed,
-    Resource,
-    is_unknown,
-    parse_json,
-    plain,
-    stack_policy,
-)
-from stack_index import StackIndex
+from kit import Findings, Inconclusive, stack_policy
+from model import ecs as ecs_model
+from model.stack_index import StackIndex
+from model.values import UNKNOWN, Malformed, Resource, is_unknown, parse_json, plain
 
 SUBNET = "aws:ec2/subnet:Subnet"
 SG = "aws:ec2/securityGroup:SecurityGroup"

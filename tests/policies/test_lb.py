@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 import lb
-from rule_kit import UNKNOWN
+from model.values import UNKNOWN
 from tests.policies.test_ecs_harness import SG, SUBNET, replace, run_stack, spec, web_stack
 
 RULE = lb.ecs_alb_reaches_tasks

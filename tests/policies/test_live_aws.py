@@ -5,7 +5,7 @@ import time
 import boto3
 import pytest
 
-from live_aws import LiveAws
+from model.live_aws import LiveAws
 
 
 def live(endpoint_url: str, timeout: float = 10.0) -> LiveAws:

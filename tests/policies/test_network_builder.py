@@ -15,10 +15,11 @@ from typing import Any
 from pulumi_policy import PolicyProviderResource, PolicyResource, PolicyResourceOptions, StackValidationArgs
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-import network_model
-from live_aws import LiveAws
-from rule_kit import UNKNOWN, Inconclusive, resource_from_policy_resource
-from stack_index import StackIndex
+from kit import Inconclusive, resource_from_policy_resource
+from model import network as network_model
+from model.live_aws import LiveAws
+from model.stack_index import StackIndex
+from model.values import UNKNOWN
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

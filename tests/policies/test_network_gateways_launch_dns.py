@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import network
-from rule_kit import UNKNOWN
+from model.values import UNKNOWN
 from tests.policies.test_network_builder import REGION, private_with_endpoints, private_with_nat
 from tests.policies.test_network_rules import ECR_ALL, ECR_API_ERROR, LOGS_ERROR, clean, per_subnet, preview
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import network
-from rule_kit import UNKNOWN
+from model.values import UNKNOWN
 from tests.policies.test_network_builder import private_with_endpoints, private_with_nat
 
 ODD_VALUES = st.sampled_from([None, UNKNOWN, 0, -1, 443, True, "", "0.0.0.0/0", "x", [], [None], [UNKNOWN], {},

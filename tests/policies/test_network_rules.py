@@ -12,7 +12,7 @@ from pulumi_policy import Severity
 from pulumi_policy.policy import _NotApplicableError
 
 import network
-from rule_kit import UNKNOWN
+from model.values import UNKNOWN
 from tests.policies.test_network_builder import (
     ACCOUNT,
     IMAGE,

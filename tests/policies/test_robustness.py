@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 import pack
-from rule_kit import INCONCLUSIVE_PREFIX, UNKNOWN
+from kit import INCONCLUSIVE_PREFIX
+from model.values import UNKNOWN
 from tests.policies.test_ecs_harness import (
     ACCOUNT,
     GROUP_TYPE,
@@ -45,7 +46,8 @@ EXAMPLES = 320  # generated stacks per run; every rule validates each: 320 × 16
 
 def _pack_strings() -> set[str]:
     found: set[str] = set()
-    for path in POLICY_DIR.glob("*.py"):
+    # Every module of the pack, in its packages too; the pack's own virtualenv is not the pack.
+    for path in sorted(p for p in POLICY_DIR.rglob("*.py") if ".venv" not in p.relative_to(POLICY_DIR).parts):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 found.add(node.value)

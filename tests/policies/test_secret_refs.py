@@ -3,12 +3,12 @@
 import boto3
 import pytest
 
-from iam_eval import UNKNOWN_PART
-from iam_model import Place
-from live_aws import LiveAws
-from rule_kit import UNKNOWN, Resource
-from secret_refs import NotASecret, SecretRef, key_of, parse_value_from, request_arn, resolve_key
-from stack_index import StackIndex
+from model.iam_eval import UNKNOWN_PART
+from model.iam_roles import Place
+from model.live_aws import LiveAws
+from model.secret_refs import NotASecret, SecretRef, key_of, parse_value_from, request_arn, resolve_key
+from model.stack_index import StackIndex
+from model.values import UNKNOWN, Resource
 
 PLACE = Place("aws", "eu-west-1", "111122223333")
 OFF = LiveAws.from_config({"liveLookups": "off"})

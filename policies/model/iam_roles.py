@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from aws_types import (
+from model.aws_types import (
     CLOUDWATCH_LOG_GROUP,
     ECR_REPOSITORY,
     IAM_POLICY,
@@ -31,10 +31,10 @@ from aws_types import (
     SECRETSMANAGER_SECRET,
     SSM_PARAMETER,
 )
-from iam_eval import Policy, partly_known, unknown_token
-from live_aws import LiveAws
-from rule_kit import UNKNOWN, Malformed, Resource, is_unknown, parse_json
-from stack_index import Ref, StackIndex
+from model.iam_eval import Policy, partly_known, unknown_token
+from model.live_aws import LiveAws
+from model.stack_index import Ref, StackIndex
+from model.values import UNKNOWN, Malformed, Resource, is_unknown, parse_json
 
 ROLE_KEYS = ("name", "id", "arn")
 

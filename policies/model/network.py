@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_types import (
+from model.aws_types import (
     EC2_DEFAULT_ROUTE_TABLE,
     EC2_DEFAULT_SECURITY_GROUP,
     EC2_DEFAULT_SUBNET,
@@ -40,9 +40,9 @@ from aws_types import (
     VPC_SECURITY_GROUP_EGRESS_RULE,
     VPC_SECURITY_GROUP_INGRESS_RULE,
 )
-from live_aws import LiveAws
-from rule_kit import Resource, is_unknown
-from stack_index import Ref, StackIndex
+from model.live_aws import LiveAws
+from model.stack_index import Ref, StackIndex
+from model.values import Resource, is_unknown
 
 VPCS = (EC2_VPC, EC2_DEFAULT_VPC)
 SUBNETS = (EC2_SUBNET, EC2_DEFAULT_SUBNET)

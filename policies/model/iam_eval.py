@@ -21,7 +21,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from rule_kit import Malformed, is_unknown
+from model.values import Malformed, is_unknown
 
 # Stands for the part of a string that is not known yet (the random suffix of a key ARN,
 # a log stream name). A policy pattern matches it only through `*`.

@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from aws_types import KMS_ALIAS, KMS_KEY, SECRETSMANAGER_SECRET, SSM_PARAMETER
-from iam_eval import UNKNOWN_PART, partly_known
-from iam_model import Place, arn_of
-from live_aws import LiveAws
-from rule_kit import Resource, is_unknown
-from stack_index import StackIndex
+from model.aws_types import KMS_ALIAS, KMS_KEY, SECRETSMANAGER_SECRET, SSM_PARAMETER
+from model.iam_eval import UNKNOWN_PART, partly_known
+from model.iam_roles import Place, arn_of
+from model.live_aws import LiveAws
+from model.stack_index import StackIndex
+from model.values import Resource, is_unknown
 
 SSM = "ssm"
 SECRETS_MANAGER = "secretsmanager"

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_types import ECS_SERVICE, ECS_TASK_DEFINITION, ECS_TASK_SET, IAM_ROLE
-from rule_kit import UNKNOWN, Malformed, Resource, is_unknown, parse_json
-from stack_index import Ref, StackIndex
+from model.aws_types import ECS_SERVICE, ECS_TASK_DEFINITION, ECS_TASK_SET, IAM_ROLE
+from model.stack_index import Ref, StackIndex
+from model.values import UNKNOWN, Malformed, Resource, is_unknown, parse_json
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,12 @@
-"""What every rule needs: plain property values, the unknown marker, findings, policy builders.
+"""What every rule uses: findings, the two policy builders and config-schema conversion.
 
-Rules never touch pulumi-policy's unknown-checking proxies directly: reading an unknown
-through them raises and aborts the whole rule, while the catalog asks that an unknown
-value make only the checks that need it inconclusive. `plain()` turns the proxies into
-ordinary dicts and lists in which every unknown is the `UNKNOWN` marker.
+A rule's validator receives plain model values (see model.values) and a `Findings`; the
+builders here turn pulumi-policy's validation arguments into those and back.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -22,125 +18,12 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError, _is_unknown
-from pulumi_policy.secret import Secret
+from pulumi_policy.proxy import UnknownValueError
+
+from model.stack_index import StackIndex
+from model.values import Resource, plain
 
 INCONCLUSIVE_PREFIX = "Cannot be verified until update:"
-
-
-class _Unknown:
-    """A value the engine cannot know during preview."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-    def __bool__(self) -> bool:
-        raise TypeError("an unknown value has no truth value; test it with is_unknown() first")
-
-
-UNKNOWN = _Unknown()
-
-
-def is_unknown(value: Any) -> bool:
-    return value is UNKNOWN
-
-
-def plain(value: Any) -> Any:
-    """Copy a (possibly proxied) property value into dicts and lists, unknowns as UNKNOWN."""
-    if _is_unknown(value):
-        return UNKNOWN
-    if isinstance(value, Secret):
-        return plain(value.value)
-    if isinstance(value, str | bytes):
-        return value
-    if isinstance(value, Mapping):
-        target = _proxy_target(value)
-        return {str(key): plain(target[key]) for key in target}
-    if isinstance(value, Sequence):
-        target = _proxy_target(value)
-        return [plain(item) for item in target]
-    return value
-
-
-def _proxy_target(value: Any) -> Any:
-    # The SDK's proxies expose the wrapped container under "__target" and raise on
-    # unknown items; reading the target avoids the raise.
-    try:
-        return value["__target"]
-    except (KeyError, IndexError, TypeError):
-        return value
-
-
-@dataclass(frozen=True)
-class Malformed:
-    """A JSON string property that does not parse; `error` says why."""
-
-    error: str
-
-
-def parse_json(value: Any) -> Any:
-    """A JSON document held in a string property: parsed, UNKNOWN, Malformed or None.
-
-    Values already structured (some programs pass policy documents as objects) are
-    returned as they are.
-    """
-    if value is None or is_unknown(value):
-        return value
-    if isinstance(value, dict | list):
-        return value
-    if not isinstance(value, str):
-        return Malformed(f"expected a JSON string, got {type(value).__name__}")
-    if _is_unknown(value):
-        return UNKNOWN
-    try:
-        return json.loads(value)
-    except ValueError as error:
-        return Malformed(str(error))
-
-
-def get_path(value: Any, *path: str | int) -> Any:
-    """Walk dicts and lists; None when a step is missing or of the wrong kind, UNKNOWN when unknown."""
-    for step in path:
-        if is_unknown(value):
-            return UNKNOWN
-        if isinstance(step, int):
-            if not isinstance(value, list) or not -len(value) <= step < len(value):
-                return None
-            value = value[step]
-        else:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(step)
-    return value
-
-
-@dataclass
-class Resource:
-    """A resource as rules see it: plain props and the graph edges as URNs."""
-
-    type: str
-    name: str
-    urn: str
-    props: dict[str, Any]
-    parent: str | None = None
-    dependencies: list[str] = field(default_factory=list)
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    provider_props: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, *path: str | int) -> Any:
-        return get_path(self.props, *path)
-
-    @property
-    def label(self) -> str:
-        """How messages name a resource: its logical name and short type."""
-        return f"{self.type.rsplit(':', 1)[-1]} '{self.name}'"
 
 
 def resource_from_policy_resource(policy_resource: Any) -> Resource:
@@ -250,8 +133,6 @@ def stack_policy(
     config_schema: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> StackValidationPolicy:
     """A stack rule; `validate(stack_index, findings, config)` sees every resource of the stack."""
-    from stack_index import StackIndex  # stack_index imports this module
-
     def run(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         findings = Findings(report_violation, args.not_applicable)
         index = StackIndex([resource_from_policy_resource(r) for r in args.resources])

@@ -14,7 +14,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rule_kit import UNKNOWN, Resource, is_unknown
+from model.values import UNKNOWN, Resource, is_unknown
 
 TypeSpec = str | tuple[str, ...]
 
