@@ -26,6 +26,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/check-jsonschema --schemafile $(PROJECT_SCHEMA) Pulumi.yaml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --min-severity=low .github/workflows/
 
 bench: venv
 	@set -e; scripts=$$(find bench -maxdepth 1 -type f -name '*.py' | sort); \

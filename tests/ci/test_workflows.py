@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,7 +57,7 @@ def test_preview_runs_pulumi_preview_per_stack_with_the_pack_and_the_stacks_conf
 
     assert list(workflow["on"]) == ["pull_request"]
     assert job["strategy"]["matrix"]["stack"] == STACKS
-    assert pulumi["uses"] == "pulumi/actions@v7"
+    assert pulumi["uses"] == "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d"
     assert pulumi["with"] == {
         "command": "preview",
         "stack-name": "${{ matrix.stack }}",
@@ -73,7 +75,8 @@ def test_preview_gets_aws_credentials_through_oidc_before_pulumi_runs() -> None:
     uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
     [credentials] = steps_using(job, "aws-actions/configure-aws-credentials")
 
-    assert workflow["permissions"]["id-token"] == "write"
+    assert workflow["permissions"] == {}
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
     assert uses.index("aws-actions/configure-aws-credentials") < uses.index("pulumi/actions")
     assert "role-to-assume" in credentials["with"]
     assert "aws-access-key-id" not in credentials["with"]
@@ -85,16 +88,18 @@ def test_preflight_needs_no_cloud_credentials_and_reports_sarif_and_markdown_per
     runs = [step["run"] for step in job["steps"] if "run" in step]
     [upload] = steps_using(job, "github/codeql-action/upload-sarif")
 
-    assert workflow["permissions"] == {"contents": "read", "security-events": "write"}
+    assert workflow["permissions"] == {}
+    assert job["permissions"] == {"contents": "read", "security-events": "write"}
     assert job["strategy"]["matrix"]["stack"] == STACKS
     assert steps_using(job, "aws-actions/configure-aws-credentials") == []
     assert not any("secrets." in str(step) for step in job["steps"])
     assert runs == [
         "make venv",
-        '.venv/bin/python -m preflight . --stack ${{ matrix.stack }} --format markdown >> "$GITHUB_STEP_SUMMARY"',
-        ".venv/bin/python -m preflight . --stack ${{ matrix.stack }} --format sarif "
-        "--output preflight-${{ matrix.stack }}.sarif",
+        '.venv/bin/python -m preflight . --stack "$STACK" --format markdown >> "$GITHUB_STEP_SUMMARY"',
+        '.venv/bin/python -m preflight . --stack "$STACK" --format sarif --output "preflight-$STACK.sarif"',
     ]
+    # The matrix value reaches the shell as an environment variable, never spliced into the script.
+    assert [step.get("env") for step in job["steps"] if "run" in step] == [None] + [{"STACK": "${{ matrix.stack }}"}] * 2
     assert upload["with"]["sarif_file"] == "preflight-${{ matrix.stack }}.sarif"
 
 
@@ -105,3 +110,35 @@ def test_each_previewed_stack_has_a_stack_file_and_a_policy_config(stack: str) -
     assert (REPO_ROOT / "policies" / "config" / f"{stack}.json").is_file(), (
         f"policies/config/{stack}.json is missing"
     )
+
+
+PIN = re.compile(r"^\s*(?:- )?uses: ([\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
+
+
+@pytest.mark.parametrize("name", ["preflight.yml", "preview.yml"])
+def test_every_action_is_pinned_by_full_commit_sha_with_its_version_in_a_comment(name: str) -> None:
+    lines = [line for line in (WORKFLOWS / name).read_text().splitlines() if "uses:" in line]
+
+    assert lines, f"{name} uses no action"
+    for line in lines:
+        assert PIN.match(line), f"{name}: {line.strip()!r} is not `uses: owner/action@<40-hex sha> # vX.Y.Z`"
+
+
+@pytest.mark.parametrize("name", ["preflight.yml", "preview.yml"])
+def test_checkout_does_not_persist_the_token_and_each_job_has_its_own_permissions(name: str) -> None:
+    workflow = load(name)
+
+    assert workflow["permissions"] == {}
+    for job in workflow["jobs"].values():
+        assert job["permissions"]["contents"] == "read"
+        [checkout] = steps_using(job, "actions/checkout")
+        assert checkout["with"]["persist-credentials"] is False
+
+
+def test_zizmor_finds_nothing_in_the_workflows() -> None:
+    zizmor = Path(sys.executable).parent / "zizmor"
+    result = subprocess.run([str(zizmor), "--offline", "--min-severity=low", str(WORKFLOWS)],
+                            capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report." in result.stdout
