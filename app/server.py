@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 DEFAULT_PORT = 8080
 HEALTH_PATH = "/health"
@@ -31,14 +32,28 @@ def port_from_env(environ: dict[str, str]) -> int:
     return int(raw)
 
 
+def base_path_from_env(environ: dict[str, str]) -> str:
+    """The prefix the load balancer routes to this service (env BASE_PATH, e.g. "/api"); "" when unset.
+
+    The load balancer forwards the full path, so a service routed at /api/* receives /api/...
+    """
+    raw = environ.get("BASE_PATH", "").rstrip("/")
+    if raw and (not raw.startswith("/") or " " in raw):
+        raise ValueError(f"BASE_PATH {raw!r} is not a URL path; set it to a path such as /api, or unset it")
+    return raw
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = SERVICE_NAME
+    base_path = ""
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server dispatches to)
-        if self.path == HEALTH_PATH:
+        path = urlsplit(self.path).path
+        # The target group checks /health directly; clients come through the route's prefix.
+        if path in (HEALTH_PATH, self.base_path + HEALTH_PATH):
             self._reply(200, {"status": "ok"})
-        elif self.path == "/":
-            self._reply(200, {"service": SERVICE_NAME, "health": HEALTH_PATH})
+        elif path in (self.base_path or "/", self.base_path + "/"):
+            self._reply(200, {"service": SERVICE_NAME, "health": self.base_path + HEALTH_PATH})
         else:
             self._reply(404, {"error": f"no route for {self.path}"})
 
@@ -56,12 +71,13 @@ class Handler(BaseHTTPRequestHandler):
         sys.stdout.flush()
 
 
-def serve(port: int) -> None:
-    server = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+def serve(port: int, base_path: str = "") -> None:
+    handler = type("RoutedHandler", (Handler,), {"base_path": base_path})
+    server = ThreadingHTTPServer(("0.0.0.0", port), handler)
     # ECS stops a task with SIGTERM, then SIGKILL after the stop timeout: finish in-flight
     # requests and exit 0 instead of being killed mid-response during a rolling deploy.
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"{SERVICE_NAME} listening on 0.0.0.0:{port}", flush=True)
+    print(f"{SERVICE_NAME} listening on 0.0.0.0:{port}{base_path or '/'}", flush=True)
     server.serve_forever()
     server.server_close()
 
@@ -69,10 +85,11 @@ def serve(port: int) -> None:
 def main() -> int:
     try:
         port = port_from_env(dict(os.environ))
+        base_path = base_path_from_env(dict(os.environ))
     except ValueError as error:
         print(f"{SERVICE_NAME}: {error}", file=sys.stderr)
         return 2
-    serve(port)
+    serve(port, base_path)
     return 0
 
 

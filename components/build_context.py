@@ -72,8 +72,10 @@ def context_hash(
         path = context / relative
         info = path.lstat()
         digest.update(relative.encode() + b"\0")
-        # The executable bit is part of the image; other mode bits and times are not hashed.
-        digest.update(b"x" if info.st_mode & stat.S_IXUSR else b"-")
+        # The full mode, as docker-build's own context hash has it (`fileMode.String()`): any
+        # change that makes docker-build rebuild gives a new tag, so a rebuild never re-pushes
+        # an existing tag to the IMMUTABLE repository. Times are not hashed (nor by docker-build).
+        digest.update(stat.filemode(info.st_mode).encode())
         if stat.S_ISLNK(info.st_mode):
             digest.update(b"link:" + os.readlink(path).encode())
         else:

@@ -7,6 +7,7 @@ request no rule matches never reaches a service by accident.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -32,6 +33,14 @@ class LoadBalancedClusterArgs:
     """TLS policy of the HTTPS listener. Default ELBSecurityPolicy-TLS13-1-2-2021-06."""
     test_listener_port: int | None = None
     """Port of the test listener blue/green deployments use. Default None: no test listener."""
+    test_listener_cidrs: tuple[str, ...] = ()
+    """Client CIDRs admitted on the test listener (the revision not yet in production). Default (): nobody."""
+    domain_name: str | None = None
+    """The name clients use (the certificate's name): the `url` is built from it. Default None: the ALB's DNS name."""
+    hosted_zone_id: str | None = None
+    """Route 53 hosted zone for an alias record of `domain_name` to the ALB. Default None: no record."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What an internet-facing ALB needs first: the VPC's internet gateway. Default ()."""
     container_insights: str = "enabled"
     """Container Insights setting of the cluster ("enabled" or "enhanced"). Default enabled."""
 
@@ -54,9 +63,12 @@ class LoadBalancedCluster(pulumi.ComponentResource):
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-alb", vpc_id=args.vpc_id, description="Load balancer: clients in on the listener ports",
             tags={"Name": f"{name}-alb"}, opts=child)
-        ports = [80, 443] + ([args.test_listener_port] if args.test_listener_port else [])
-        for port in ports:
-            for index, cidr in enumerate(args.ingress_cidrs):
+        # The test listener serves the revision not yet in production: its own, empty-by-default list.
+        admitted = [(port, args.ingress_cidrs) for port in (80, 443)]
+        if args.test_listener_port:
+            admitted.append((args.test_listener_port, args.test_listener_cidrs))
+        for port, cidrs in admitted:
+            for index, cidr in enumerate(cidrs):
                 aws.vpc.SecurityGroupIngressRule(
                     f"{name}-alb-in-{port}-{index}", security_group_id=self.security_group.id, ip_protocol="tcp",
                     from_port=port, to_port=port, cidr_ipv4=cidr, description=f"clients on {port}", opts=child)
@@ -64,7 +76,9 @@ class LoadBalancedCluster(pulumi.ComponentResource):
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb", load_balancer_type="application", internal=False, subnets=args.public_subnet_ids,
             security_groups=[self.security_group.id], drop_invalid_header_fields=True,
-            tags={"Name": f"{name}-alb"}, opts=child)
+            tags={"Name": f"{name}-alb"},
+            # ELBv2 rejects an internet-facing ALB in a VPC whose internet gateway is not attached yet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)))
 
         http = aws.lb.Listener(
             f"{name}-http", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
@@ -93,7 +107,16 @@ class LoadBalancedCluster(pulumi.ComponentResource):
             settings=[{"name": "containerInsights", "value": args.container_insights}], opts=child)
 
         scheme = "https" if https else "http"
-        self.url = self.load_balancer.dns_name.apply(lambda dns: f"{scheme}://{dns}")
+        if args.domain_name:
+            # The certificate names the domain, never the ALB's DNS name: clients use the domain.
+            self.url = pulumi.Output.from_input(f"{scheme}://{args.domain_name}")
+        else:
+            self.url = self.load_balancer.dns_name.apply(lambda dns: f"{scheme}://{dns}")
+        if args.domain_name and args.hosted_zone_id:
+            aws.route53.Record(
+                f"{name}-alias", zone_id=args.hosted_zone_id, name=args.domain_name, type="A",
+                aliases=[{"name": self.load_balancer.dns_name, "zone_id": self.load_balancer.zone_id,
+                          "evaluate_target_health": True}], opts=child)
         self.register_outputs({
             "albDnsName": self.load_balancer.dns_name,
             "url": self.url,

@@ -3,7 +3,22 @@
 The tag is the content hash of the build context (components/build_context.py) and the
 repository's tags are IMMUTABLE, so `image_ref` is a plain string known at preview that
 always names the same bytes. The build runs on preview too, so a broken Dockerfile fails
-the preview. A pre-built image is accepted instead when it is pinned by digest.
+the preview, but a preview writes nothing to a registry: no image (docker-build never
+pushes on preview) and no build cache (`cache_to` is left out on a dry run).
+
+Re-running `pulumi up` must never push a different image to an existing tag, which
+IMMUTABLE rejects (docs/deploying.md has the whole design):
+- docker-build rebuilds only when its Diff sees a change. The context and Dockerfile are
+  passed relative to the project directory (where the engine and docker-build run), so
+  another checkout path is no change; the tag hashes what docker-build's context hash
+  hashes (contents and full modes), so whatever makes docker-build rebuild also changes
+  the tag.
+- A rebuild under an existing tag (sources reverted to an earlier tag, an update
+  interrupted after its push) must give the same digest: the build is reproducible
+  (fixed SOURCE_DATE_EPOCH, layers from the registry and local cache), and a push of a
+  digest the tag already has writes nothing (the registry client checks the tag's
+  digest before it uploads a manifest), so it succeeds against IMMUTABLE.
+A pre-built image is accepted instead when it is pinned by digest.
 """
 
 from __future__ import annotations
@@ -23,6 +38,9 @@ from components.naming import Account
 # A private ECR image reference: account, region, repository.
 ECR_REFERENCE = re.compile(r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^@:]+)[@:]")
 CACHE_TAG = "buildcache"
+# Fixed image timestamps: a rebuild of the same context gives the same image config, and
+# so the same digest (https://docs.docker.com/build/ci/github-actions/reproducible-builds/).
+SOURCE_DATE_EPOCH = "0"
 
 
 def lifecycle_policy(keep_images: int) -> str:
@@ -45,9 +63,12 @@ class ContainerImageArgs:
     repository_name: str
     """Name of the ECR repository to create (explicit, so the image reference is known at preview). Required."""
     context: Path | None = None
-    """Build context directory; exactly one of `context` and `ref`."""
+    """Build context directory relative to `project_dir`; exactly one of `context` and `ref`."""
     dockerfile: Path | None = None
-    """Dockerfile path; default `<context>/Dockerfile`."""
+    """Dockerfile path relative to `project_dir`; default `<context>/Dockerfile`."""
+    project_dir: Path = Path(".")
+    """Where the engine runs the program and docker-build: relative paths are resolved there. Default ".",
+    the working directory."""
     platform: str = "linux/amd64"
     """Target platform of the build. Default linux/amd64 (Fargate's default architecture)."""
     build_args: dict[str, str] = field(default_factory=dict)
@@ -99,7 +120,10 @@ class ContainerImage(pulumi.ComponentResource):
         account = args.account
         child = pulumi.ResourceOptions(parent=self)
         dockerfile = args.dockerfile or args.context / "Dockerfile"
-        tag = context_hash(args.context, dockerfile, args.build_args, args.platform, args.target)
+        build_args = {**args.build_args, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+        # Every input that makes docker-build rebuild is in the tag, so a rebuild gets a new tag.
+        tag = context_hash(args.project_dir / args.context, args.project_dir / dockerfile, build_args,
+                           args.platform, args.target)
         cache_name = f"{args.repository_name}-{CACHE_TAG}"
         self.repository_url = f"{account.registry}/{args.repository_name}"
         self.image_ref = f"{self.repository_url}:{tag}"
@@ -109,7 +133,9 @@ class ContainerImage(pulumi.ComponentResource):
 
         repository = aws.ecr.Repository(
             f"{name}-repository", name=args.repository_name, image_tag_mutability="IMMUTABLE",
-            image_scanning_configuration={"scan_on_push": True}, force_delete=False, opts=child)
+            # `pulumi destroy` deletes the repository with every image in it (docs/deploying.md);
+            # docker-build's own delete removes only the digest it pushed last.
+            image_scanning_configuration={"scan_on_push": True}, force_delete=True, opts=child)
         aws.ecr.LifecyclePolicy(f"{name}-lifecycle", repository=repository.name,
                                 policy=lifecycle_policy(args.keep_images), opts=child)
         # The registry cache needs one moving tag; it lives in its own repository so the image
@@ -123,14 +149,18 @@ class ContainerImage(pulumi.ComponentResource):
 
         token = aws.ecr.get_authorization_token(registry_id=account.account_id)
         cache_ref = f"{account.registry}/{cache_name}:{CACHE_TAG}"
+        # A preview never writes the shared cache tag: on the first preview the cache repository
+        # does not exist yet, and a read-only preview role cannot push.
+        cache_to = None if pulumi.runtime.is_dry_run() else [
+            {"registry": {"ref": cache_ref, "image_manifest": True, "oci_media_types": True, "mode": "max"}}]
         image = docker_build.Image(
             f"{name}-image",
             tags=[self.image_ref],
             push=True,
-            context={"location": str(args.context)},
-            dockerfile={"location": str(dockerfile)},
+            context={"location": args.context.as_posix()},
+            dockerfile={"location": dockerfile.as_posix()},
             platforms=[args.platform],
-            build_args=dict(args.build_args) or None,
+            build_args=build_args,
             target=args.target,
             build_on_preview=True,
             registries=[{
@@ -139,8 +169,7 @@ class ContainerImage(pulumi.ComponentResource):
                 "password": pulumi.Output.secret(token.password),
             }],
             cache_from=[{"registry": {"ref": cache_ref}}],
-            cache_to=[{"registry": {"ref": cache_ref, "image_manifest": True, "oci_media_types": True,
-                                    "mode": "max"}}],
+            cache_to=cache_to,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[repository, cache]),
         )
         self.image_digest = image.digest

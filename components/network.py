@@ -51,6 +51,10 @@ class Network(pulumi.ComponentResource):
     task_subnet_ids: pulumi.Output[list[str]]
     assign_public_ip: bool
     endpoint_security_group_id: pulumi.Output[str] | None
+    internet_path: list[pulumi.Resource]
+    """What an internet-facing load balancer needs first (the created VPC's gateway and route)."""
+    egress: list[pulumi.Resource]
+    """The tasks' path to ECR, logs and secrets (NAT gateways and routes, VPC endpoints)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("berth:index:Network", name, None, opts)
@@ -59,6 +63,8 @@ class Network(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         self.assign_public_ip = args.egress == "public"
         self.endpoint_security_group_id = None
+        self.internet_path = []
+        self.egress = []
 
         if args.vpc_id is None:
             self._create_vpc()
@@ -75,7 +81,9 @@ class Network(pulumi.ComponentResource):
     # -- created VPC ------------------------------------------------------------------------
     def _create_vpc(self) -> None:
         args, name = self._args, self._name
-        zones = aws.get_availability_zones(state="available").names
+        # Only the region's own zones: Local and Wavelength Zones lack Fargate and ALB support.
+        zones = aws.get_availability_zones(
+            state="available", filters=[{"name": "zone-type", "values": ["availability-zone"]}]).names
         if len(zones) < args.az_count:
             raise ValueError(
                 f"`berth:network.azCount` {args.az_count} is more than the {len(zones)} availability zones "
@@ -90,17 +98,22 @@ class Network(pulumi.ComponentResource):
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": name}, opts=self._child)
         public_table = aws.ec2.RouteTable(f"{name}-public", vpc_id=vpc.id, tags={"Name": f"{name}-public"},
                                           opts=self._child)
-        aws.ec2.Route(f"{name}-public-default", route_table_id=public_table.id, destination_cidr_block="0.0.0.0/0",
-                      gateway_id=gateway.id, opts=self._child)
+        public_route = aws.ec2.Route(f"{name}-public-default", route_table_id=public_table.id,
+                                     destination_cidr_block="0.0.0.0/0", gateway_id=gateway.id, opts=self._child)
+        self.internet_path = [gateway, public_route]
+        # Egress public: tasks reach ECR through the internet gateway and the public route.
+        self.egress = [gateway, public_route] if args.egress == "public" else []
 
         public_subnets = []
         for index, zone in enumerate(zones):
             subnet = aws.ec2.Subnet(f"{name}-public-{zone}", vpc_id=vpc.id, availability_zone=zone,
                                     cidr_block=str(blocks[index]), map_public_ip_on_launch=False,
                                     tags={"Name": f"{name}-public-{zone}"}, opts=self._child)
-            aws.ec2.RouteTableAssociation(f"{name}-public-{zone}", subnet_id=subnet.id,
-                                          route_table_id=public_table.id, opts=self._child)
+            association = aws.ec2.RouteTableAssociation(f"{name}-public-{zone}", subnet_id=subnet.id,
+                                                        route_table_id=public_table.id, opts=self._child)
             public_subnets.append(subnet)
+            if args.egress == "public":
+                self.egress.append(association)
 
         private_subnets, private_tables = [], []
         if self._args.egress != "public":
@@ -111,8 +124,8 @@ class Network(pulumi.ComponentResource):
                 # One table per zone, so each zone can route to its own NAT gateway.
                 table = aws.ec2.RouteTable(f"{name}-private-{zone}", vpc_id=vpc.id,
                                            tags={"Name": f"{name}-private-{zone}"}, opts=self._child)
-                aws.ec2.RouteTableAssociation(f"{name}-private-{zone}", subnet_id=subnet.id,
-                                              route_table_id=table.id, opts=self._child)
+                self.egress.append(aws.ec2.RouteTableAssociation(
+                    f"{name}-private-{zone}", subnet_id=subnet.id, route_table_id=table.id, opts=self._child))
                 private_subnets.append(subnet)
                 private_tables.append(table)
 
@@ -168,8 +181,9 @@ class Network(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on))
         for index, (table, zone) in enumerate(zip(table_ids, table_zones, strict=True)):
             gateway = gateways.get(zone) or gateways[zones[0]]
-            aws.ec2.Route(f"{name}-private-default-{index}", route_table_id=table,
-                          destination_cidr_block="0.0.0.0/0", nat_gateway_id=gateway.id, opts=self._child)
+            self.egress.append(aws.ec2.Route(f"{name}-private-default-{index}", route_table_id=table,
+                                             destination_cidr_block="0.0.0.0/0", nat_gateway_id=gateway.id,
+                                             opts=self._child))
 
     def _endpoints(self, vpc_id, subnet_ids: list, table_ids: list, existing: set[str]) -> None:
         name, account = self._name, self._args.account
@@ -181,13 +195,13 @@ class Network(pulumi.ComponentResource):
         for service in self._args.endpoint_services:
             if service in existing:
                 continue
-            aws.ec2.VpcEndpoint(
+            self.egress.append(aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}", vpc_id=vpc_id, vpc_endpoint_type="Interface",
                 service_name=account.endpoint_service_name(service), private_dns_enabled=True,
                 subnet_ids=subnet_ids, security_group_ids=[group.id],
-                tags={"Name": f"{name}-{service}"}, opts=self._child)
+                tags={"Name": f"{name}-{service}"}, opts=self._child))
         if "s3" not in existing:
-            aws.ec2.VpcEndpoint(
+            self.egress.append(aws.ec2.VpcEndpoint(
                 f"{name}-s3", vpc_id=vpc_id, vpc_endpoint_type="Gateway",
                 service_name=account.endpoint_service_name("s3"), route_table_ids=table_ids,
-                tags={"Name": f"{name}-s3"}, opts=self._child)
+                tags={"Name": f"{name}-s3"}, opts=self._child))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Account, ServiceNames
+from components.naming import ROLLING_TARGET_GROUP, Account, ServiceNames, target_group_roles
 
 # Target group health check: a healthy task is seen after INTERVAL * HEALTHY_THRESHOLD = 20 s.
 TARGET_HEALTH_INTERVAL = 10
@@ -26,6 +26,16 @@ TARGET_UNHEALTHY_THRESHOLD = 3
 GRACE_MARGIN_SECONDS = 10
 DEFAULT_RULE_PRIORITY = 50000
 LOAD_BALANCER_ROLE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
+BLUE_GREEN_WEIGHTS = "actions[*].forward.targetGroups[*].weight"
+# The provider's own create/update timeout for an ECS service; with `wait_for_steady_state`
+# it covers starting the new tasks, the blue/green bake and draining the old tasks.
+SERVICE_DEPLOY_MINUTES = 20
+
+
+def deployment_timeout_minutes(bake_time_minutes: int, deregistration_delay: int, start_period: int) -> int:
+    """Minutes `pulumi up` waits for the service: the provider's 20 plus the bake and the drain."""
+    drain_and_start = -(-(deregistration_delay + grace_period(start_period)) // 60)
+    return SERVICE_DEPLOY_MINUTES + bake_time_minutes + drain_and_start
 
 
 def grace_period(start_period: int) -> int:
@@ -57,6 +67,8 @@ class WebServiceArgs:
     """Container the load balancer sends traffic to. Required."""
     listeners: Sequence[pulumi.Resource] = ()
     """Listeners that must exist before the service (ECS checks the target group is in use). Default ()."""
+    egress: Sequence[pulumi.Resource] = ()
+    """The tasks' path to ECR, logs and secrets (NAT routes, VPC endpoints): ready before tasks start. Default ()."""
     assign_public_ip: bool = False
     """Give tasks a public IP (egress public only). Default False."""
     endpoint_security_group_id: pulumi.Input[str] | None = None
@@ -125,21 +137,25 @@ class WebService(pulumi.ComponentResource):
             f"{name}-tasks-from-alb", security_group_id=self.security_group.id, ip_protocol="tcp",
             from_port=args.port, to_port=args.port, referenced_security_group_id=args.load_balancer_security_group_id,
             description="load balancer to the container port", opts=child)
-        aws.vpc.SecurityGroupEgressRule(
+        tasks_out = aws.vpc.SecurityGroupEgressRule(
             f"{name}-tasks-out", security_group_id=self.security_group.id, ip_protocol="-1", cidr_ipv4="0.0.0.0/0",
             description="image pulls, logs, secrets and the application's own calls", opts=child)
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-alb-to-tasks", security_group_id=args.load_balancer_security_group_id, ip_protocol="tcp",
             from_port=args.port, to_port=args.port, referenced_security_group_id=self.security_group.id,
             description=f"load balancer to {names.base}", opts=child)
+        # Tasks pull their image on start: the service waits for every part of that path.
+        egress_path = [tasks_out, *args.egress]
         if args.endpoint_security_group_id is not None:
-            aws.vpc.SecurityGroupIngressRule(
+            egress_path.append(aws.vpc.SecurityGroupIngressRule(
                 f"{name}-endpoints-from-tasks", security_group_id=args.endpoint_security_group_id, ip_protocol="tcp",
                 from_port=443, to_port=443, referenced_security_group_id=self.security_group.id,
-                description=f"HTTPS from the tasks of {names.base}", opts=child)
+                description=f"HTTPS from the tasks of {names.base}", opts=child))
 
-        self.target_group = self._target_group("blue" if args.blue_green else "targets")
-        alternate = self._target_group("green") if args.blue_green else None
+        roles = target_group_roles(args.blue_green)
+        self.target_groups = [self._target_group(role) for role in roles]
+        self.target_group = self.target_groups[0]
+        alternate = self.target_groups[1] if args.blue_green else None
         production_rule = self._rule("rule", args.production_listener_arn, alternate)
         test_rule = self._rule("test-rule", args.test_listener_arn, alternate) if args.blue_green else None
         infrastructure_role = self._load_balancer_role() if args.blue_green else None
@@ -157,7 +173,9 @@ class WebService(pulumi.ComponentResource):
             deployment = {"strategy": "BLUE_GREEN", "bake_time_in_minutes": str(args.bake_time_minutes)}
 
         autoscaled = args.min_count is not None
-        depends_on = [*args.listeners, production_rule] + ([test_rule, *infrastructure_role] if args.blue_green else [])
+        depends_on = [*args.listeners, production_rule, *egress_path] + (
+            [test_rule, *infrastructure_role] if args.blue_green else [])
+        timeout = f"{deployment_timeout_minutes(args.bake_time_minutes if args.blue_green else 0, args.deregistration_delay, args.start_period)}m"
         self.service_arn = names.service_arn(args.account)
         self.service = aws.ecs.Service(
             f"{name}-service",
@@ -181,7 +199,8 @@ class WebService(pulumi.ComponentResource):
             wait_for_steady_state=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on,
                                         # Autoscaling owns the count once it is on.
-                                        ignore_changes=["desiredCount"] if autoscaled else None),
+                                        ignore_changes=["desiredCount"] if autoscaled else None,
+                                        custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)),
         )
         if autoscaled:
             self._autoscaling()
@@ -195,6 +214,9 @@ class WebService(pulumi.ComponentResource):
 
     def _target_group(self, role: str) -> aws.lb.TargetGroup:
         args = self._args
+        # The provider names the group `<resource name>-<7 random>`, which settings keep within
+        # 32 characters, and a replacement gets a fresh name. The rolling group was "-targets".
+        aliases = [pulumi.Alias(name=f"{self._name}-targets")] if role == ROLLING_TARGET_GROUP else None
         return aws.lb.TargetGroup(
             f"{self._name}-{role}",
             port=args.port,
@@ -214,7 +236,7 @@ class WebService(pulumi.ComponentResource):
                 "unhealthy_threshold": TARGET_UNHEALTHY_THRESHOLD,
             },
             tags={"Name": f"{args.names.base}-{role}"},
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, aliases=aliases),
         )
 
     def _rule(self, role: str, listener_arn, alternate: aws.lb.TargetGroup | None) -> aws.lb.ListenerRule:
@@ -232,8 +254,10 @@ class WebService(pulumi.ComponentResource):
         return aws.lb.ListenerRule(
             f"{self._name}-{role}", listener_arn=listener_arn, priority=args.rule_priority, conditions=conditions,
             actions=[action],
-            # During a blue/green deployment ECS moves the weights; they are not drift to undo.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"] if alternate is not None else None),
+            # During a blue/green deployment ECS moves the weights: they are not drift to undo. Only
+            # the weights: a replaced target group's new ARN must still reach the rule.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=[BLUE_GREEN_WEIGHTS] if alternate is not None
+                                        else None),
         )
 
     def _load_balancer_role(self) -> list[pulumi.Resource]:
@@ -282,18 +306,23 @@ class WebService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         actions = [args.alarm_topic_arn] if args.alarm_topic_arn else []
         notify = {"alarm_actions": actions, "ok_actions": actions, "treat_missing_data": "notBreaching"}
-        target_dimensions = {"LoadBalancer": args.load_balancer_arn_suffix, "TargetGroup": self.target_group.arn_suffix}
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-5xx", alarm_description=f"{names.base}: the service answers with 5xx errors",
-            namespace="AWS/ApplicationELB", metric_name="HTTPCode_Target_5XX_Count", dimensions=target_dimensions,
-            statistic="Sum", period=60, evaluation_periods=5, datapoints_to_alarm=3,
-            threshold=args.alarm_5xx_per_minute, comparison_operator="GreaterThanOrEqualToThreshold", **notify,
-            opts=child)
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-unhealthy", alarm_description=f"{names.base}: the load balancer sees unhealthy tasks",
-            namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount", dimensions=target_dimensions,
-            statistic="Maximum", period=60, evaluation_periods=3, datapoints_to_alarm=3, threshold=1,
-            comparison_operator="GreaterThanOrEqualToThreshold", **notify, opts=child)
+        # Blue/green sends production traffic to either group: each one has its own alarms.
+        for index, group in enumerate(self.target_groups):
+            suffix = "" if index == 0 else f"-{target_group_roles(True)[index]}"
+            watched = f" ({target_group_roles(True)[index]} target group)" if args.blue_green else ""
+            dimensions = {"LoadBalancer": args.load_balancer_arn_suffix, "TargetGroup": group.arn_suffix}
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-5xx{suffix}", alarm_description=f"{names.base}: the service answers with 5xx errors{watched}",
+                namespace="AWS/ApplicationELB", metric_name="HTTPCode_Target_5XX_Count", dimensions=dimensions,
+                statistic="Sum", period=60, evaluation_periods=5, datapoints_to_alarm=3,
+                threshold=args.alarm_5xx_per_minute, comparison_operator="GreaterThanOrEqualToThreshold", **notify,
+                opts=child)
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-unhealthy{suffix}",
+                alarm_description=f"{names.base}: the load balancer sees unhealthy tasks{watched}",
+                namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount", dimensions=dimensions,
+                statistic="Maximum", period=60, evaluation_periods=3, datapoints_to_alarm=3, threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold", **notify, opts=child)
         aws.cloudwatch.MetricAlarm(
             f"{name}-cpu", alarm_description=f"{names.base}: CPU stays high",
             namespace="AWS/ECS", metric_name="CPUUtilization",

@@ -26,6 +26,7 @@ from components.config_reader import (
     shown,
     string,
 )
+from components.naming import name_problems
 
 NAMESPACE = "berth"
 
@@ -54,7 +55,8 @@ CREDENTIAL_NAME = re.compile(
 )
 URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/:@\s]+:[^/@\s]+@", re.IGNORECASE)
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
+# A service name is part of resource names: lowercase letters, digits and single hyphens.
+SERVICE_NAME = re.compile(r"(?=.{1,20}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 PARTITION = r"aws(?:-cn|-us-gov)?"
 REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
@@ -71,6 +73,9 @@ SNS_TOPIC_ARN = rf"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,256}}
 MANAGED_POLICY_ARN = rf"arn:{PARTITION}:iam::(?:aws|{ACCOUNT}):policy/[A-Za-z0-9_+=,.@/-]+"
 IMAGE_BY_DIGEST = r"[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}"
 CIDR = r"(?:\d{1,3}\.){3}\d{1,3}/\d{1,2}"
+DOMAIN_NAME = r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+# Variables berth sets in every container from the service's settings (components/task.py).
+RESERVED_ENVIRONMENT = {"PORT": "port", "BASE_PATH": "routing.path"}
 
 EXAMPLE_KMS = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 EXAMPLE_CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -99,6 +104,9 @@ class AlbSettings:
     ingress_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
     test_listener_port: int = 9000
+    test_listener_cidrs: tuple[str, ...] = ()
+    domain_name: str | None = None
+    hosted_zone_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -334,9 +342,11 @@ def _network(section: Section, egress: str | None) -> NetworkSettings:
                                              "`berth:egress` is endpoints; remove it")
     if cidr_value is not None:
         prefix = int(cidr_value.split("/")[1])
-        if not 16 <= prefix <= 24:
-            section.problem("cidr", f"{shown(cidr_value)} has a /{prefix} prefix; use a prefix from /16 to /24 "
-                                    "so each availability zone gets a public and a private subnet")
+        # Subnets are 1/16 of the VPC; an ALB needs subnets of /27 or larger (8 free addresses).
+        if not 16 <= prefix <= 23:
+            section.problem("cidr", f"{shown(cidr_value)} has a /{prefix} prefix; use a prefix from /16 to /23 "
+                                    "so each availability zone gets public and private subnets of at least /27, the "
+                                    "smallest a load balancer accepts")
     return NetworkSettings(
         vpc_id=vpc_id,
         public_subnet_ids=tuple(public or ()),
@@ -354,7 +364,17 @@ def _alb(section: Section) -> AlbSettings:
     ssl_policy = section.field("sslPolicy", matching(r"ELBSecurityPolicy-[A-Za-z0-9-]+", "an ELB security policy name",
                                                      "ELBSecurityPolicy-TLS13-1-2-2021-06"))
     test_port = section.field("testListenerPort", integer(1, 65535))
+    test_cidrs = section.field("testListenerCidrs", list_of(_cidr(), 0, "CIDR blocks"))
+    domain = section.field("domainName", matching(DOMAIN_NAME, "a domain name", "app.example.com"))
+    zone = section.field("hostedZoneId", matching(r"Z[A-Z0-9]{1,31}", "a Route 53 hosted zone ID",
+                                                  "Z0123456789ABCDEFGHIJ"))
     section.finish()
+    if certificate is not None and not section.has("domainName"):
+        section.problem("domainName", "is missing; an HTTPS listener serves the names on `certificateArn`, never the "
+                                      "load balancer's DNS name: set the name clients use, e.g. \"app.example.com\"")
+    if section.has("hostedZoneId") and not section.has("domainName"):
+        section.problem("hostedZoneId", "needs `domainName`: the alias record is created for that name; set "
+                                        "`berth:alb.domainName` too, or remove it")
     if test_port in (80, 443):
         section.problem("testListenerPort", f"{test_port} is a production listener port; use another port, e.g. 9000")
         test_port = None
@@ -364,6 +384,9 @@ def _alb(section: Section) -> AlbSettings:
         ingress_cidrs=tuple(cidrs) if cidrs else defaults.ingress_cidrs,
         ssl_policy=ssl_policy or defaults.ssl_policy,
         test_listener_port=test_port or defaults.test_listener_port,
+        test_listener_cidrs=tuple(test_cidrs or ()),
+        domain_name=domain,
+        hosted_zone_id=zone,
     )
 
 
@@ -387,8 +410,8 @@ def _services(section: Section, project_dir: Path) -> list[ServiceSettings]:
         section.problem(None, "is empty; add at least one service, e.g. `services: {web: {image: {context: app}}}`")
     for name, data in entries.items():
         if not SERVICE_NAME.fullmatch(name):
-            section.problem(name, "is not a valid service name; use 1 to 20 lowercase letters, digits and hyphens, "
-                                  "starting with a letter")
+            section.problem(name, "is not a valid service name; use 1 to 20 lowercase letters, digits and single "
+                                  "hyphens, starting with a letter and not ending with a hyphen")
             continue
         service = _service(Section(section.key(name), data, section.problems), name, project_dir)
         if service is not None:
@@ -523,7 +546,10 @@ def _environment(section: Section, service_path: str) -> dict[str, str] | None:
         return None
     ok = True
     for key, value in values.items():
-        if CREDENTIAL_NAME.search(key):
+        if key in RESERVED_ENVIRONMENT:
+            section.problem(key, f"is set by berth from `{service_path}.{RESERVED_ENVIRONMENT[key]}`; remove it")
+            ok = False
+        elif CREDENTIAL_NAME.search(key):
             section.problem(key, f"looks like a credential and would be stored in plain text in the task "
                                  f"definition; move it to `{service_path}.secrets.{key}` with the ARN of an SSM "
                                  "parameter or a Secrets Manager secret")
@@ -600,7 +626,8 @@ def _health(section: Section) -> HealthCheckSettings | None:
                                                 "200-299"), defaults.matcher)
     command = section.field("command", _health_command())
     interval = section.field("interval", integer(5, 300, "seconds"), defaults.interval)
-    timeout = section.field("timeout", integer(2, 120, "seconds"), defaults.timeout)
+    # ECS container health checks: timeout 2-60 s (the target group's own check is set in service.py).
+    timeout = section.field("timeout", integer(2, 60, "seconds"), defaults.timeout)
     retries = section.field("retries", integer(1, 10), defaults.retries)
     start = section.field("startPeriod", integer(0, 300, "seconds"), defaults.start_period)
     section.finish()
@@ -674,15 +701,5 @@ def _check_routing(services: list[ServiceSettings], problems: list[str]) -> None
         seen.setdefault(key, service.name)
 
 
-# IAM role names are at most 64 characters; the longest one berth makes ends in "-execution".
-ROLE_NAME_LIMIT = 64
-
-
 def _check_name_lengths(project: str, stack: str, services: list[ServiceSettings], problems: list[str]) -> None:
-    for service in services:
-        role = f"{project}-{stack}-{service.name}-execution"
-        if len(role) > ROLE_NAME_LIMIT:
-            problems.append(
-                f"`berth:services.{service.name}` on stack {stack!r} gives the role name {role!r}, "
-                f"{len(role)} characters; IAM allows {ROLE_NAME_LIMIT}: use a shorter service or stack name"
-            )
+    problems += name_problems(project, stack, [(service.name, service.blue_green) for service in services])

@@ -66,6 +66,11 @@ def _path_prefix(path: str | None) -> str:
     return path.split("*", 1)[0] or "/"
 
 
+def base_path(path: str | None) -> str:
+    """The prefix a routed service serves under: "/api/*" -> "/api"; "" for the catch-all or "/*"."""
+    return _path_prefix(path).rstrip("/")
+
+
 def deploy(settings: Settings, project_dir: Path) -> dict[str, Any]:
     """Create the stack's resources; return the outputs to export."""
     account = current_account()
@@ -94,6 +99,10 @@ def deploy(settings: Settings, project_dir: Path) -> dict[str, Any]:
         certificate_arn=settings.alb.certificate_arn,
         ssl_policy=settings.alb.ssl_policy,
         test_listener_port=settings.alb.test_listener_port if blue_green else None,
+        test_listener_cidrs=settings.alb.test_listener_cidrs,
+        domain_name=settings.alb.domain_name,
+        hosted_zone_id=settings.alb.hosted_zone_id,
+        depends_on=network.internet_path,
     ))
 
     priorities = rule_priorities(settings)
@@ -105,8 +114,10 @@ def deploy(settings: Settings, project_dir: Path) -> dict[str, Any]:
         image = ContainerImage(names.base, ContainerImageArgs(
             account=account,
             repository_name=names.repository,
-            context=(project_dir / image_settings.context).resolve() if image_settings.context else None,
-            dockerfile=(project_dir / image_settings.dockerfile).resolve() if image_settings.dockerfile else None,
+            # Relative paths: the image's inputs must not change with the checkout's location.
+            context=Path(image_settings.context) if image_settings.context else None,
+            dockerfile=Path(image_settings.dockerfile) if image_settings.dockerfile else None,
+            project_dir=project_dir,
             platform=image_settings.platform,
             build_args=image_settings.build_args,
             target=image_settings.target,
@@ -121,6 +132,7 @@ def deploy(settings: Settings, project_dir: Path) -> dict[str, Any]:
             cpu=service.cpu,
             memory=service.memory,
             port=service.port,
+            base_path=base_path(service.routing.path),
             platform=image_settings.platform,
             environment=service.environment,
             secrets=service.secrets,
@@ -147,6 +159,7 @@ def deploy(settings: Settings, project_dir: Path) -> dict[str, Any]:
             task_definition_arn=task.task_definition.arn,
             container_name=task.container_name,
             listeners=frontend.listeners,
+            egress=network.egress,
             assign_public_ip=network.assign_public_ip,
             endpoint_security_group_id=network.endpoint_security_group_id,
             test_listener_arn=frontend.test_listener.arn if service.blue_green else None,

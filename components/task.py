@@ -46,7 +46,10 @@ class FargateTaskArgs:
     memory: int = 512
     """Task memory in MiB. Default 512."""
     port: int = 8080
-    """Container port. Default 8080."""
+    """Container port, also passed to the container as PORT. Default 8080."""
+    base_path: str = ""
+    """The path prefix the load balancer routes to this service (e.g. "/api"), passed as BASE_PATH: the
+    load balancer forwards the full path. Default "": no prefix, BASE_PATH unset."""
     platform: str = "linux/amd64"
     """Image platform; sets the task's CPU architecture. Default linux/amd64."""
     environment: dict[str, str] = field(default_factory=dict)
@@ -141,7 +144,7 @@ def container_definitions(args: FargateTaskArgs) -> str:
         "image": args.image_ref,
         "essential": True,
         "portMappings": [{"containerPort": args.port, "hostPort": args.port, "protocol": "tcp", "name": "http"}],
-        "environment": [{"name": key, "value": value} for key, value in sorted(args.environment.items())],
+        "environment": [{"name": key, "value": value} for key, value in sorted(container_environment(args).items())],
         "secrets": [{"name": secret.name, "valueFrom": secret.value_from}
                     for secret in sorted(args.secrets, key=lambda s: s.name)],
         "logConfiguration": {
@@ -162,6 +165,14 @@ def container_definitions(args: FargateTaskArgs) -> str:
             "startPeriod": args.health_check_start_period,
         }
     return json.dumps([container], sort_keys=True)
+
+
+def container_environment(args: FargateTaskArgs) -> dict[str, str]:
+    """The configured variables plus what the container needs to serve: its port and its route's prefix."""
+    environment = {**args.environment, "PORT": str(args.port)}
+    if args.base_path:
+        environment["BASE_PATH"] = args.base_path
+    return environment
 
 
 def execution_policy_document(args: FargateTaskArgs) -> str:

@@ -22,9 +22,9 @@ PROD_SECRETS_UNREADABLE = (
     "'DB_PASSWORD' (valueFrom 'arn:aws:ssm:eu-west-1:123456789012:parameter/berth/prod/api/db-password'): "
     "the KMS key that encrypts it (parameter /berth/prod/api/db-password is not in the stack and was not read: "
     "no AWS credentials for a live look-up (liveLookups: auto)); TaskDefinition 'berth-prod-api-definition' "
-    "container 'api' secret 'PAYMENT_API_KEY' (valueFrom "
-    "'arn:aws:secretsmanager:eu-west-1:123456789012:secret:berth/prod/api/payment-Ab12Cd'): the KMS key that "
-    "encrypts it (secret berth/prod/api/payment is not in the stack and was not read: no AWS credentials for a "
+    "container 'api' secret 'SESSION_SIGNING_KEY' (valueFrom "
+    "'arn:aws:secretsmanager:eu-west-1:123456789012:secret:berth/prod/api/session-key-Ab12Cd'): the KMS key that "
+    "encrypts it (secret berth/prod/api/session-key is not in the stack and was not read: no AWS credentials for a "
     "live look-up (liveLookups: auto))"
 )
 

@@ -142,3 +142,20 @@ def test_server_exits_0_on_sigterm(server) -> None:
     process.send_signal(signal.SIGTERM)
 
     assert process.wait(timeout=15) == 0
+
+
+def test_a_routed_service_answers_under_its_base_path_and_health_stays_at_the_root() -> None:
+    """Defect 6: the load balancer forwards /api/... in full; the app answered 404 under its route."""
+    port = free_port()
+    process = start_server({"PORT": str(port), "BASE_PATH": "/api"})
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health", within=15)
+        answers = {path: http_get(f"http://127.0.0.1:{port}{path}")[0]
+                   for path in ("/api/", "/api", "/api/health", "/health", "/api/missing", "/")}
+        body = json.loads(http_get(f"http://127.0.0.1:{port}/api/?q=1")[2])
+    finally:
+        process.kill()
+        process.wait()
+
+    assert answers == {"/api/": 200, "/api": 200, "/api/health": 200, "/health": 200, "/api/missing": 404, "/": 404}
+    assert body == {"service": "berth-sample", "health": "/api/health"}

@@ -48,6 +48,8 @@ class Registration:
     name: str
     inputs: dict[str, Any]
     custom: bool
+    options: dict[str, Any] = field(default_factory=dict)
+    """Resource options as the engine receives them: dependencies (URN names), ignoreChanges, customTimeouts."""
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Run:
     invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     error: BaseException | None = None
+    options: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
@@ -136,6 +139,19 @@ class _OutputsMonitor(MockMonitor):
         super().__init__(mocks)
         self._run = run
 
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            timeouts = request.customTimeouts
+            self._run.options[(request.type, request.name)] = {
+                "dependencies": sorted(urn.split("::")[-1] for urn in request.dependencies),
+                "ignoreChanges": list(request.ignoreChanges),
+                "customTimeouts": {key: value for key, value in (("create", timeouts.create),
+                                   ("update", timeouts.update), ("delete", timeouts.delete)) if value},
+                "retainOnDelete": request.retainOnDelete,
+            }
+        return response
+
     def RegisterResourceOutputs(self, request):
         if "::pulumi:pulumi:Stack::" in request.urn:
             self._run.outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
@@ -179,6 +195,8 @@ def run_pulumi(body: Callable[[], Any], *, config: dict[str, str] | None = None,
         reset_options()
         pulumi.runtime.set_all_config({}, [])
     run.registrations = [r for r in run.registrations if r.type != "pulumi:pulumi:Stack"]
+    for registration in run.registrations:
+        registration.options = run.options.get((registration.type, registration.name), {})
     return run
 
 

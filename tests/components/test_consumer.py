@@ -29,7 +29,7 @@ def test_consumer_builds_the_ci_policy_and_database_rule_from_the_prod_outputs()
         "securityGroupId": "sg-0123456789abcdef0", "referencedSecurityGroupId": "berth-prod-api-tasks-id",
         "ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "description": "api tasks to the database"}
     assert {key: run.outputs[key] for key in ("outputsVersion", "serviceUrl", "logGroupName", "clusterName")} == {
-        "outputsVersion": 1, "serviceUrl": "https://berth-prod-alb-1234567890.eu-west-1.elb.amazonaws.com/api/",
+        "outputsVersion": 1, "serviceUrl": "https://berth.example.com/api/",
         "logGroupName": "/aws/ecs/berth-prod/api", "clusterName": "berth-prod"}
 
 

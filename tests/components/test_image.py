@@ -18,7 +18,7 @@ REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 
-def build(**changes):
+def build(preview: bool = False, **changes):
     args = ContainerImageArgs(**{"account": ACCOUNT, "repository_name": "berth-dev-web", **changes})
 
     def body():
@@ -29,9 +29,13 @@ def build(**changes):
         pulumi.export("pull", list(image.pull_repository_arns))
         pulumi.export("push", list(image.repository_arns))
 
-    run = run_pulumi(body)
+    run = run_pulumi(body, preview=preview)
     assert run.error is None, run.error
     return run
+
+
+APP = {"context": Path("app"), "project_dir": REPO_ROOT}
+EPOCH = {"SOURCE_DATE_EPOCH": "0"}
 
 
 def make_context(root: Path, files: dict[str, str]) -> Path:
@@ -41,14 +45,14 @@ def make_context(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def test_repository_scans_on_push_has_immutable_tags_and_a_lifecycle_policy():
-    run = build(context=REPO_ROOT / "app")
+def test_repository_scans_on_push_has_immutable_tags_a_lifecycle_policy_and_is_deleted_with_its_images():
+    run = build(**APP)
     repositories = {r.name: r.inputs for r in run.of_type("aws:ecr/repository:Repository")}
     policies = {r.name: r.inputs for r in run.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")}
 
     assert repositories["img-repository"] == {
         "name": "berth-dev-web", "imageTagMutability": "IMMUTABLE",
-        "imageScanningConfiguration": {"scanOnPush": True}, "forceDelete": False}
+        "imageScanningConfiguration": {"scanOnPush": True}, "forceDelete": True}
     assert policies["img-lifecycle"]["repository"] == "berth-dev-web"
     assert json.loads(policies["img-lifecycle"]["policy"]) == {"rules": [
         {"rulePriority": 1, "description": "Expire untagged images after 7 days",
@@ -61,7 +65,7 @@ def test_repository_scans_on_push_has_immutable_tags_and_a_lifecycle_policy():
 
 
 def test_build_cache_lives_in_its_own_repository_where_only_the_cache_tag_moves():
-    run = build(context=REPO_ROOT / "app")
+    run = build(**APP)
     cache = run.one("aws:ecr/repository:Repository", "img-cache").inputs
 
     assert cache == {
@@ -74,16 +78,19 @@ def test_build_cache_lives_in_its_own_repository_where_only_the_cache_tag_moves(
 
 def test_image_is_built_on_preview_for_linux_amd64_pushed_with_the_content_hash_tag_and_a_registry_cache():
     context = REPO_ROOT / "app"
-    tag = context_hash(context, context / "Dockerfile", {}, "linux/amd64")
-    run = build(context=context)
+    tag = context_hash(context, context / "Dockerfile", EPOCH, "linux/amd64")
+    run = build(**APP)
     image = run.one("docker-build:index:Image").inputs
 
     assert image == {
         "tags": [f"{REGISTRY}/berth-dev-web:{tag}"],
         "push": True,
-        "context": {"location": str(context)},
-        "dockerfile": {"location": str(context / "Dockerfile")},
+        # Relative to the project directory, where the engine runs docker-build: the same from any checkout.
+        "context": {"location": "app"},
+        "dockerfile": {"location": "app/Dockerfile"},
         "platforms": ["linux/amd64"],
+        # Fixed image timestamps: a rebuild of the same context gives the same digest.
+        "buildArgs": {"SOURCE_DATE_EPOCH": "0"},
         "buildOnPreview": True,
         # The registry password is a secret, so the whole list is sent as one.
         "registries": {rpc._special_sig_key: rpc._special_secret_sig,
@@ -106,13 +113,14 @@ def test_image_is_built_on_preview_for_linux_amd64_pushed_with_the_content_hash_
 def test_build_args_platform_and_target_are_passed_to_the_build_and_change_the_tag():
     context = REPO_ROOT / "app"
     args = {"BASE_IMAGE": "registry.local/python:3.11"}
-    run = build(context=context, build_args=args, platform="linux/arm64", target="runtime")
+    run = build(**APP, build_args=args, platform="linux/arm64", target="runtime")
     image = run.one("docker-build:index:Image").inputs
-    default_tag = context_hash(context, context / "Dockerfile", {}, "linux/amd64")
+    default_tag = context_hash(context, context / "Dockerfile", EPOCH, "linux/amd64")
+    sent = {**args, **EPOCH}
 
-    assert (image["buildArgs"], image["platforms"], image["target"]) == (args, ["linux/arm64"], "runtime")
+    assert (image["buildArgs"], image["platforms"], image["target"]) == (sent, ["linux/arm64"], "runtime")
     assert image["tags"] == [f"{REGISTRY}/berth-dev-web:"
-                             f"{context_hash(context, context / 'Dockerfile', args, 'linux/arm64', 'runtime')}"]
+                             f"{context_hash(context, context / 'Dockerfile', sent, 'linux/arm64', 'runtime')}"]
     assert not image["tags"][0].endswith(default_tag)
 
 
@@ -167,3 +175,38 @@ def test_context_hash_changes_with_content_and_mode_but_not_with_ignored_files_o
     assert len(before) == 20
     assert after_ignored == before
     assert len({before, after_mode, after_content}) == 3
+
+
+def test_a_preview_builds_but_exports_no_cache_to_the_registry():
+    """Defect 1: the first preview has no cache repository yet, and a preview must not move the shared tag."""
+    image = build(preview=True, **APP).one("docker-build:index:Image").inputs
+
+    assert image["buildOnPreview"] is True
+    assert "cacheTo" not in image
+    assert image["cacheFrom"] == [{"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache"}}]
+
+
+def test_the_image_inputs_do_not_depend_on_where_the_project_is_checked_out(tmp_path):
+    """Defect 2: an absolute context path made docker-build rebuild (and re-push the tag) from another checkout."""
+    import shutil
+
+    copy = tmp_path / "elsewhere" / "berth"
+    shutil.copytree(REPO_ROOT / "app", copy / "app")
+    here = build(**APP).one("docker-build:index:Image").inputs
+    there = build(context=Path("app"), project_dir=copy).one("docker-build:index:Image").inputs
+
+    assert there == here
+
+
+def test_the_tag_changes_with_every_mode_change_docker_builds_own_context_hash_sees(tmp_path):
+    """Defect 2: docker-build hashes the full file mode; a tag that saw only the owner's execute bit kept its
+    value while docker-build rebuilt, and the push of a new digest to that IMMUTABLE tag failed."""
+    context = make_context(tmp_path, {"Dockerfile": "FROM scratch\n", "server.py": "print('hi')\n"})
+    (context / "server.py").chmod(0o644)
+    before = context_hash(context, context / "Dockerfile", {}, "linux/amd64")
+    (context / "server.py").chmod(0o664)
+    group_writable = context_hash(context, context / "Dockerfile", {}, "linux/amd64")
+    (context / "server.py").chmod(0o644)
+
+    assert group_writable != before
+    assert context_hash(context, context / "Dockerfile", {}, "linux/amd64") == before

@@ -84,7 +84,7 @@ def test_certificate_adds_https_on_443_and_turns_80_into_a_redirect():
         "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "defaultActions": [NOT_FOUND]}
     assert (listeners["front-test"]["port"], listeners["front-test"]["protocol"]) == (9000, "HTTPS")
     assert sorted(r.inputs["fromPort"] for r in
-                  run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) == [80, 443, 9000]
+                  run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) == [80, 443]
     assert run.outputs["url"] == "https://front-alb-1234567890.eu-west-1.elb.amazonaws.com"
 
 
@@ -117,7 +117,7 @@ def test_target_group_is_ip_on_the_container_port_and_sees_a_healthy_task_within
 
     assert target_group == {
         "port": 8080, "protocol": "HTTP", "targetType": "ip", "vpcId": "vpc-1", "deregistrationDelay": 30,
-        "healthCheck": health, "tags": {"Name": "berth-prod-api-targets"}}
+        "healthCheck": health, "tags": {"Name": "berth-prod-api-tg"}}
     assert health == {"enabled": True, "path": "/ready", "matcher": "200-299", "port": "traffic-port",
                       "protocol": "HTTP", "interval": 10, "timeout": 5, "healthyThreshold": 2,
                       "unhealthyThreshold": 3}
@@ -137,7 +137,7 @@ def test_rolling_service_keeps_capacity_rolls_back_on_failure_and_covers_start_u
         "platformVersion": "LATEST",
         "networkConfiguration": {"subnets": ["subnet-c", "subnet-d"], "securityGroups": ["svc-tasks-id"],
                                  "assignPublicIp": False},
-        "loadBalancers": [{"targetGroupArn": "arn:aws:lb:eu-west-1:123456789012:svc-targets",
+        "loadBalancers": [{"targetGroupArn": "arn:aws:lb:eu-west-1:123456789012:svc-tg",
                            "containerName": "api", "containerPort": 8080}],
         "healthCheckGracePeriodSeconds": 90,
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},
@@ -156,7 +156,7 @@ def test_catch_all_service_rule_matches_every_path_at_the_lowest_priority():
 
     assert rule == {"listenerArn": "listener-prod", "priority": 50000,
                     "conditions": [{"pathPattern": {"values": ["/*"]}}],
-                    "actions": [{"type": "forward", "targetGroupArn": "arn:aws:lb:eu-west-1:123456789012:svc-targets"}]}
+                    "actions": [{"type": "forward", "targetGroupArn": "arn:aws:lb:eu-west-1:123456789012:svc-tg"}]}
 
 
 def test_routed_service_rule_matches_its_host_and_path():
@@ -207,7 +207,7 @@ def test_autoscaling_tracks_cpu_and_requests_per_target_between_the_configured_b
         "predefinedMetricSpecification": {"predefinedMetricType": "ECSServiceAverageCPUUtilization"}}
     assert policies["svc-requests"]["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"] == {
         "predefinedMetricType": "ALBRequestCountPerTarget",
-        "resourceLabel": "app/front/0123/targetgroup/svc-targets/0123456789abcdef"}
+        "resourceLabel": "app/front/0123/targetgroup/svc-tg/0123456789abcdef"}
 
 
 def test_blue_green_services_scale_on_cpu_only_and_no_autoscaling_without_bounds():
@@ -221,7 +221,7 @@ def test_blue_green_services_scale_on_cpu_only_and_no_autoscaling_without_bounds
 def test_alarms_watch_5xx_unhealthy_tasks_and_cpu_and_notify_the_topic():
     alarms = by_name(build_service(alarm_topic_arn=TOPIC, alarm_cpu_percent=75, alarm_5xx_per_minute=5),
                      "aws:cloudwatch/metricAlarm:MetricAlarm")
-    target = {"LoadBalancer": "app/front/0123", "TargetGroup": "targetgroup/svc-targets/0123456789abcdef"}
+    target = {"LoadBalancer": "app/front/0123", "TargetGroup": "targetgroup/svc-tg/0123456789abcdef"}
 
     assert {name: (a["namespace"], a["metricName"], a["dimensions"], a["statistic"], a["threshold"],
                    a["comparisonOperator"]) for name, a in alarms.items()} == {

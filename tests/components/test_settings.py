@@ -101,7 +101,8 @@ def test_stack_wide_options_are_read_into_the_typed_settings():
                  "existingEndpoints": ["s3"]},
         alb={"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/5f0e7d4c-2b1a-4c3d-9e8f-7a6b5c4d3e2f",
              "ingressCidrs": ["203.0.113.0/24", "198.51.100.0/24"], "sslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06",
-             "testListenerPort": 8443},
+             "testListenerPort": 8443, "testListenerCidrs": ["10.1.0.0/16"], "domainName": "app.example.com",
+             "hostedZoneId": "Z0123456789ABCDEFGHIJ"},
         alarms={"topicArn": "arn:aws:sns:eu-west-1:123456789012:alerts", "cpuPercent": 70, "http5xxPerMinute": 3},
         services={"web": {"image": {"ref": "nginx@sha256:" + "a" * 64}}},
     )
@@ -113,7 +114,8 @@ def test_stack_wide_options_are_read_into_the_typed_settings():
                         private_subnet_ids=("subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"),
                         existing_endpoints=("s3",)),
         AlbSettings("arn:aws:acm:eu-west-1:123456789012:certificate/5f0e7d4c-2b1a-4c3d-9e8f-7a6b5c4d3e2f",
-                    ("203.0.113.0/24", "198.51.100.0/24"), "ELBSecurityPolicy-TLS13-1-3-2021-06", 8443),
+                    ("203.0.113.0/24", "198.51.100.0/24"), "ELBSecurityPolicy-TLS13-1-3-2021-06", 8443,
+                    ("10.1.0.0/16",), "app.example.com", "Z0123456789ABCDEFGHIJ"),
         AlarmSettings("arn:aws:sns:eu-west-1:123456789012:alerts", 70, 3),
     )
     assert settings.services[0].image == ImageSettings(ref="nginx@sha256:" + "a" * 64)

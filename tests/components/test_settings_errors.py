@@ -70,7 +70,7 @@ MALFORMED = [
     pytest.param(
         "dev",
         {"egress": "nat", "services": {"Web_1": {"image": {"context": "app"}}}},
-        "`berth:services.Web_1` is not a valid service name; use 1 to 20 lowercase letters, digits and hyphens, starting with a letter",
+        "`berth:services.Web_1` is not a valid service name; use 1 to 20 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen",
         id="service names are lowercase",
     ),
     pytest.param(
@@ -378,7 +378,7 @@ MALFORMED = [
             "network": {"cidr": "10.0.0.0/26"},
             "services": {"web": {"image": {"context": "app"}}},
         },
-        '`berth:network.cidr` "10.0.0.0/26" has a /26 prefix; use a prefix from /16 to /24 so each availability zone gets a public and a private subnet',
+        '`berth:network.cidr` "10.0.0.0/26" has a /26 prefix; use a prefix from /16 to /23 so each availability zone gets public and private subnets of at least /27, the smallest a load balancer accepts',
         id="VPC CIDR prefix must leave room for subnets",
     ),
     pytest.param(
@@ -415,10 +415,34 @@ MALFORMED = [
     pytest.param(
         "staging-eu-west-1-blue-candidate",
         {"egress": "nat", "services": {"checkout-frontend-v2": {"image": {"context": "app"}}}},
-        "`berth:services.checkout-frontend-v2` on stack 'staging-eu-west-1-blue-candidate' gives the role name "
-        "'berth-staging-eu-west-1-blue-candidate-checkout-frontend-v2-execution', 69 characters; IAM allows 64: "
-        "use a shorter service or stack name",
-        id="role names must fit IAM limit",
+        "the project and stack names give the load balancer name 'berth-staging-eu-west-1-blue-candidate-alb-<7 "
+        "random characters>', 50 characters; Elastic Load Balancing allows 32: use a project and stack name of at "
+        "most 19 characters together (now 37)",
+        id="the load balancer name must fit with the provider's suffix",
+    ),
+    pytest.param(
+        "staging",
+        {"egress": "nat", "services": {"worker": {"image": {"context": "app"},
+                                                  "deployment": {"strategy": "blueGreen"}}}},
+        "`berth:services.worker` on stack 'staging' gives the target group name 'berth-staging-worker-green-<7 "
+        "random characters>', 34 characters; Elastic Load Balancing allows 32: use a service name of at most 4 "
+        "characters or a shorter stack name",
+        id="target group names must fit with the provider's suffix",
+    ),
+    pytest.param(
+        "Prod_EU",
+        {"egress": "nat", "services": {"web": {"image": {"context": "app"}}}},
+        "the stack name 'Prod_EU' is part of every resource name; use lowercase letters, digits and single hyphens, "
+        "not starting or ending with a hyphen (ECR repository and load balancer names accept nothing else): create "
+        "the stack with such a name, e.g. `pulumi stack init prod-eu`",
+        id="stack names use the characters every resource name accepts",
+    ),
+    pytest.param(
+        "dev",
+        {"egress": "nat", "services": {"web-": {"image": {"context": "app"}}}},
+        "`berth:services.web-` is not a valid service name; use 1 to 20 lowercase letters, digits and single "
+        "hyphens, starting with a letter and not ending with a hyphen",
+        id="a service name may not end with a hyphen",
     ),
 ]
 

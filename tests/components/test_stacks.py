@@ -106,7 +106,7 @@ def test_prod_creates_two_services_with_endpoints_https_blue_green_and_autoscali
     assert sorted((r.inputs["resourceId"], r.inputs["minCapacity"], r.inputs["maxCapacity"])
                   for r in run.of_type("aws:appautoscaling/target:Target")) == [
         ("service/berth-prod/api", 2, 12), ("service/berth-prod/web", 2, 6)]
-    assert len(run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")) == 6
+    assert len(run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")) == 8
     assert {tuple(r.inputs["alarmActions"]) for r in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")} == {
         ("arn:aws:sns:eu-west-1:123456789012:berth-prod-alerts",)}
 
@@ -151,7 +151,7 @@ def test_prod_outputs_name_each_service_by_its_route(updates):
     services = updates["prod"].outputs["services"]
     base = updates["prod"].outputs["url"]
 
-    assert base == "https://berth-prod-alb-1234567890.eu-west-1.elb.amazonaws.com"
+    assert base == "https://berth.example.com"
     assert {name: service["url"] for name, service in services.items()} == {
         "api": f"{base}/api/", "web": f"{base}/"}
     assert services["api"]["serviceArn"] == "arn:aws:ecs:eu-west-1:123456789012:service/berth-prod/api"

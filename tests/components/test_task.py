@@ -71,7 +71,8 @@ def test_container_maps_its_port_and_logs_to_its_own_group_with_no_health_check_
         "image": IMAGE,
         "essential": True,
         "portMappings": [{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp", "name": "http"}],
-        "environment": [],
+        # The container learns its port from the task: the sample app listens on PORT.
+        "environment": [{"name": "PORT", "value": "8080"}],
         "secrets": [],
         "logConfiguration": {"logDriver": "awslogs", "options": {
             "awslogs-group": "/aws/ecs/berth-dev/web", "awslogs-region": "eu-west-1",
@@ -153,7 +154,8 @@ def test_container_health_check_environment_size_and_architecture_come_from_the_
 
     assert definition["healthCheck"] == {"command": ["CMD", "python3", "/app/healthcheck.py"], "interval": 15,
                                          "timeout": 3, "retries": 4, "startPeriod": 45}
-    assert definition["environment"] == [{"name": "A_FIRST", "value": "1"}, {"name": "LOG_LEVEL", "value": "info"}]
+    assert definition["environment"] == [{"name": "A_FIRST", "value": "1"}, {"name": "LOG_LEVEL", "value": "info"},
+                                         {"name": "PORT", "value": "9000"}]
     assert definition["portMappings"] == [{"containerPort": 9000, "hostPort": 9000, "protocol": "tcp",
                                            "name": "http"}]
     assert (task["cpu"], task["memory"], task["runtimePlatform"]["cpuArchitecture"]) == ("1024", "2048", "ARM64")
