@@ -1,0 +1,187 @@
+"""The usual-style corpus (tests/fixtures/usual/) through preflight and the real pack, rule by rule.
+
+Each program is written the way teams write them (not shaped like this repository's components)
+and carries `expected.json`: for each mode, the verdict of every catalog rule — passed,
+violated, inconclusive or not_applicable — with the AWS documentation it rests on, and for a
+violation the texts every message of that rule must contain. The expectations come from AWS's
+behaviour and the catalog, never from the pack's current output.
+
+A program runs unedited: no `virtualenv` option, so preflight uses the interpreter the Pulumi
+CLI would (`python3` from PATH); the test puts the test interpreter's environment first on PATH,
+as an activated virtualenv does. Runs are credential-free, as on a pull request from a fork.
+Programs whose expected.json names other environments (the pinned-SDK ones) are run by the
+version matrix (scripts/version-matrix.sh), not here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from preflight.api import run_preflight
+from tests.ci.project_paths import POLICY_CATALOG, shared_file
+
+CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "usual"
+DEV_ENVIRONMENT = "dev"
+MODES = ("preview", "update")
+VERDICTS = ("passed", "violated", "inconclusive", "not_applicable")
+DECIDED = ("passed", "violated")
+# What preview must decide of what update decides, over the whole corpus (issue: conclusive first previews).
+PREVIEW_DECIDES_AT_LEAST = 0.95
+
+
+def load_expected(program: Path) -> dict[str, Any]:
+    return json.loads((program / "expected.json").read_text())
+
+
+def programs_for(environment: str) -> list[str]:
+    names = []
+    for directory in sorted(CORPUS.iterdir()):
+        if not (directory / "expected.json").is_file():
+            continue
+        if environment in load_expected(directory).get("environments", [DEV_ENVIRONMENT]):
+            names.append(directory.name)
+    return names
+
+
+def run_program(name: str, mode: str):
+    program = CORPUS / name
+    expected = load_expected(program)
+    outputs = {stack: program / file for stack, file in expected.get("stack_outputs", {}).items()}
+    return run_preflight(program, stack=expected["stack"], mode=mode, stack_outputs=outputs or None)
+
+
+def rule_verdicts(report) -> dict[str, str]:
+    """Each pack policy's verdict, as the report gives it (violated wins over inconclusive).
+
+    A policy the pack does not have is "absent", so a missing catalog rule never reads as passed.
+    """
+    document = report.to_json()
+    own = document.get("rules") or document.get("verdicts")
+    if own:
+        return {entry["policy"]: entry["verdict"].replace(" ", "_") for entry in own}
+    verdicts: dict[str, str] = {}
+    for policy in report.pack.policies:
+        found = [d for d in report.diagnostics if d["policy"] == policy.name]
+        if any(not d["inconclusive"] for d in found):
+            verdicts[policy.name] = "violated"
+        elif found:
+            verdicts[policy.name] = "inconclusive"
+        elif policy.name in report.not_applicable:
+            verdicts[policy.name] = "not_applicable"
+        else:
+            verdicts[policy.name] = "passed"
+    return verdicts
+
+
+def verdicts_for(report, rules) -> dict[str, str]:
+    verdicts = rule_verdicts(report)
+    return {rule: verdicts.get(rule, "absent") for rule in rules}
+
+
+def message_gaps(report, expected_rules: dict[str, Any], mode: str) -> list[str]:
+    """Violation messages that lack a text their rule's expectation says every message contains."""
+    gaps = []
+    for rule, expectation in expected_rules.items():
+        if expectation[mode] != "violated":
+            continue
+        messages = [d["message"] for d in report.diagnostics if d["policy"] == rule and not d["inconclusive"]]
+        for message in messages:
+            missing = [text for text in expectation.get("messages", []) if text.lower() not in message.lower()]
+            if missing:
+                gaps.append(f"{rule}: message lacks {missing}: {message}")
+    return gaps
+
+
+_reports: dict[tuple[str, str], Any] = {}
+
+
+def report_of(name: str, mode: str):
+    """One run per program and mode for the whole module (the figure test reuses them)."""
+    key = (name, mode)
+    if key not in _reports:
+        _reports[key] = run_program(name, mode)
+    return _reports[key]
+
+
+@pytest.fixture(autouse=True)
+def usual_environment(monkeypatch: pytest.MonkeyPatch, no_aws_credentials) -> None:
+    # As an activated virtualenv: its bin first on PATH, no interpreter override.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.delenv("PULUMI_PYTHON_CMD", raising=False)
+    # The real pack starts in seconds, but a loaded CI machine runs many at once.
+    monkeypatch.setenv("PREFLIGHT_PACK_TIMEOUT", "60")
+
+
+def test_every_program_expects_every_catalog_rule_in_both_modes():
+    catalog = catalog_rules()
+    for name in programs_for(DEV_ENVIRONMENT) + [n for n in sorted(p.name for p in CORPUS.iterdir())
+                                                  if n.startswith("pinned-")]:
+        expected = load_expected(CORPUS / name)
+        assert list(expected["rules"]) == catalog, name
+        for rule, expectation in expected["rules"].items():
+            assert {expectation["preview"], expectation["update"]} <= set(VERDICTS), (name, rule)
+            assert expectation["why"], (name, rule)
+            violated = "violated" in (expectation["preview"], expectation["update"])
+            assert bool(expectation.get("messages")) == violated, (name, rule)
+        assert (CORPUS / name / f"Pulumi.{expected['stack']}.yaml").is_file(), name
+        assert (CORPUS / name / "requirements.txt").is_file(), name
+
+
+def test_the_readme_has_one_line_per_program():
+    readme = (CORPUS / "README.md").read_text()
+    listed = [line.split("`")[1] for line in readme.splitlines() if line.startswith("- `")]
+    assert listed == sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+
+
+def test_no_program_names_a_virtualenv():
+    for project in sorted(CORPUS.glob("*/Pulumi.yaml")):
+        assert "virtualenv" not in project.read_text(), project.parent.name
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", programs_for(DEV_ENVIRONMENT))
+def test_program_gets_its_expected_verdicts(name, mode):
+    expected = load_expected(CORPUS / name)["rules"]
+    report = report_of(name, mode)
+
+    actual = verdicts_for(report, expected)
+    wanted = {rule: expectation[mode] for rule, expectation in expected.items()}
+    differences = {rule: f"expected {wanted[rule]}, got {actual[rule]}" for rule in wanted if actual[rule] != wanted[rule]}
+    assert differences == {}
+    assert message_gaps(report, expected, mode) == []
+
+
+def test_preview_decides_what_update_decides_and_never_contradicts_it(capsys):
+    decided = agreed = 0
+    contradictions = []
+    for name in programs_for(DEV_ENVIRONMENT):
+        rules = load_expected(CORPUS / name)["rules"]
+        preview = verdicts_for(report_of(name, "preview"), rules)
+        update = verdicts_for(report_of(name, "update"), rules)
+        for rule in rules:
+            if update[rule] not in DECIDED:
+                continue
+            decided += 1
+            if preview[rule] in DECIDED:
+                agreed += 1
+                if preview[rule] != update[rule]:
+                    contradictions.append(f"{name} {rule}: preview {preview[rule]}, update {update[rule]}")
+    share = agreed / decided if decided else 0.0
+    with capsys.disabled():
+        print(f"\nusual corpus: preview decides {agreed} of the {decided} verdicts update decides ({share:.1%}); "
+              f"{len(contradictions)} contradiction(s)")
+    assert contradictions == []
+    assert share >= PREVIEW_DECIDES_AT_LEAST
+
+
+def catalog_rules() -> list[str]:
+    """The catalog's rules in its order: the table of rules, then the rules added by open issues."""
+    text = shared_file(POLICY_CATALOG).read_text()
+    return re.findall(r"^\|(?:[^|`\n]*\|)?\s*`([a-z0-9-]+)`\s*\|", text, flags=re.MULTILINE)
