@@ -1,33 +1,40 @@
 """Drive a running policy pack over Pulumi's Analyzer gRPC protocol, with Pulumi's own stubs.
 
 What the engine sends, and what is sent here (pulumi/pulumi pkg/resource/deploy/
-step_generator.go and sdk/go/common/resource/plugin/analyzer_plugin.go):
-- `GetAnalyzerInfo`, then `ConfigureStack` (stack, project, organization, dry run, config)
-  and `Configure` with the reconciled policy config of every policy (`policy_config`).
-- `Analyze` once per registered resource (the stack, components and providers included;
-  not for reads such as StackReference), with the resource's checked *inputs*, its
-  options and its provider (URN, type, name, the provider's inputs). Properties are
-  marshalled with unknowns and secrets kept and internal `__` keys dropped. The engine
-  reports every `Analyze` diagnostic against the analysed resource's URN.
+step_generator.go `generateSteps` and `AnalyzeResources`, sdk/go/common/resource/plugin/
+analyzer_plugin.go):
+- `GetAnalyzerInfo`, then `ConfigureStack` (stack, project, organization, stack tags, dry
+  run, config, secret config keys) and `Configure` with the reconciled policy config of
+  every policy (`policy_config`).
+- For each registered resource (the stack, components and providers included; not for
+  reads such as StackReference), one at a time in registration order - the step generator
+  handles one event at a time: `Remediate` first, then `Analyze` with the remediated
+  inputs. A remediation's properties replace the resource's inputs from then on (they are
+  what the provider would get); a remediation's diagnostic is reported as an advisory
+  violation. Both requests carry the checked *inputs*, the options (`parent` included) and
+  the provider (URN, type, name, the provider's inputs). Properties are marshalled with
+  unknowns and secrets kept and, for `Analyze`, internal `__` keys dropped. Every `Analyze`
+  diagnostic is reported against the analysed resource's URN; the response's
+  `not_applicable` entries say which policies did not apply to that resource.
 - `AnalyzeStack` once, with every resource of the deployment (default providers and reads
   too), each with its *outputs* - in a preview of a first deployment, the checked inputs
   plus unknowns for what the provider computes - and its parent, dependencies, property
-  dependencies, options and provider.
+  dependencies, options and provider. A diagnostic whose URN names no resource of the
+  deployment (or none) is reported against the root stack's URN.
 The pack's diagnostics are taken as they are; nothing is re-evaluated here.
 """
 
 from __future__ import annotations
 
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from .host.wire import normalize, to_struct
+from .host.wire import normalize, struct_to_wire, to_struct
 from .pack_process import PackProcess
 from .policy_config import PolicyConfig
 
@@ -81,6 +88,8 @@ class Diagnostic:
     urn: str | None
     message: str
     inconclusive: bool
+    # Which call produced it: "analyze", "remediate" or "analyze-stack".
+    stage: str = "analyze"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +101,23 @@ class Diagnostic:
             "message": self.message,
             "inconclusive": self.inconclusive,
         }
+
+
+@dataclass
+class AnalyzeResult:
+    """One resource's Remediate + Analyze: its diagnostics, the inputs analysed (remediated ones
+    when a remediation changed them) and the policies the pack said do not apply to it."""
+
+    urn: str
+    diagnostics: list[Diagnostic]
+    inputs: dict[str, Any]
+    remediated_by: list[str] = field(default_factory=list)
+    not_applicable: dict[str, str] = field(default_factory=dict)
+
+
+def root_stack_urn(project: str, stack: str) -> str:
+    """`resource.DefaultRootStackURN`: where the engine reports a stack diagnostic without a URN."""
+    return f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}"
 
 
 def rule_message(message: str, description: str) -> str:
@@ -111,7 +137,7 @@ def is_inconclusive(message: str) -> bool:
 
 
 class AnalyzerClient:
-    def __init__(self, process: PackProcess, workers: int = 4):
+    def __init__(self, process: PackProcess):
         self.process = process
         self.timeout = process.timeout
         self.channel = grpc.insecure_channel(
@@ -124,8 +150,6 @@ class AnalyzerClient:
         except grpc.FutureTimeoutError:
             raise process.error(f"did not accept a connection on port {process.port} within {self.timeout:g} s") from None
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-        # The pack's server has four worker threads; so do the calls in flight here.
-        self.pool = ThreadPoolExecutor(max_workers=workers)
         self.info: PackInfo | None = None
         # What the pack was configured with, and the stack policies it said do not apply.
         self.configured: dict[str, PolicyConfig] = {}
@@ -142,8 +166,7 @@ class AnalyzerClient:
                 return None
             exit_code = self.process.exit_code(wait_s=0 if code == grpc.StatusCode.DEADLINE_EXCEEDED else 1.0)
             if exit_code is not None:
-                # Calls run concurrently, so which one was in flight says nothing about the cause.
-                raise self.process.error(f"crashed during {call} (exit code {exit_code})") from None
+                raise self.process.error(f"crashed during {what} (exit code {exit_code})") from None
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
                 raise self.process.error(f"did not answer {what} within {self.timeout:g} s "
                                          "(set PREFLIGHT_PACK_TIMEOUT to allow longer)") from None
@@ -177,12 +200,13 @@ class AnalyzerClient:
         return self.info
 
     def configure_stack(self, *, project: str, stack: str, organization: str, dry_run: bool,
-                        config: dict[str, Any], secret_keys: list[str]) -> None:
+                        config: dict[str, Any], secret_keys: list[str], tags: dict[str, str]) -> None:
         request = analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=stack, project=project, organization=organization, dry_run=dry_run,
             config_secret_keys=secret_keys,
         )
         request.config.update(config)
+        request.tags.update(tags)
         self._call(self.stub.ConfigureStack, request, "ConfigureStack", optional=True)
 
     def configure(self, config: dict[str, PolicyConfig]) -> None:
@@ -194,31 +218,49 @@ class AnalyzerClient:
         self._call(self.stub.Configure, request, "Configure")
         self.configured = config
 
-    def submit_analyze(self, resource: dict[str, Any], provider: dict[str, Any] | None) -> Future:
-        """Queue `Analyze` for one registration; the future holds its diagnostics."""
-        return self.pool.submit(self._analyze, resource, provider)
+    def analyze(self, resource: dict[str, Any], provider: dict[str, Any] | None) -> AnalyzeResult:
+        """`Remediate`, then `Analyze` with the remediated inputs, for one registration."""
+        inputs = resource["inputs"]
+        result = AnalyzeResult(urn=resource["urn"], diagnostics=[], inputs=inputs)
+        remediation = self._call(self.stub.Remediate, self._request(resource, inputs, provider), "Remediate",
+                                 resource["urn"], optional=True)
+        for item in remediation.remediations if remediation is not None else []:
+            if item.diagnostic:
+                result.diagnostics.append(self._remediation_diagnostic(item, resource["urn"]))
+            elif item.HasField("properties"):
+                # As the engine does: the transformed inputs replace the old ones from here on.
+                inputs = struct_to_wire(item.properties)
+                result.remediated_by.append(item.policyName)
+        result.inputs = inputs
+        response = self._call(self.stub.Analyze, self._request(resource, inputs, provider), "Analyze", resource["urn"])
+        # The engine reports every Analyze diagnostic against the analysed resource.
+        result.diagnostics += [self._diagnostic(item, resource["urn"]) for item in response.diagnostics]
+        result.not_applicable = {item.policy_name: item.reason for item in response.not_applicable}
+        return result
 
-    def _analyze(self, resource: dict[str, Any], provider: dict[str, Any] | None) -> list[Diagnostic]:
+    @staticmethod
+    def _request(resource: dict[str, Any], inputs: dict[str, Any],
+                 provider: dict[str, Any] | None) -> analyzer_pb2.AnalyzeRequest:
         request = analyzer_pb2.AnalyzeRequest(
             urn=resource["urn"], type=resource["type"], name=resource["name"],
-            properties=to_struct(resource["inputs"]), options=_options(resource),
+            properties=to_struct(inputs), options=_options(resource, with_parent=True),
         )
         if provider is not None:
             request.provider.CopyFrom(_provider(provider))
-        response = self._call(self.stub.Analyze, request, "Analyze", resource["urn"])
-        # The engine reports every Analyze diagnostic against the analysed resource.
-        return [self._diagnostic(item, resource["urn"]) for item in response.diagnostics]
+        return request
 
-    def analyze_stack(self, resources: list[dict[str, Any]], providers: dict[str, dict[str, Any]]) -> list[Diagnostic]:
+    def analyze_stack(self, resources: list[dict[str, Any]], providers: dict[str, dict[str, Any]],
+                      root_urn: str) -> list[Diagnostic]:
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
             item = request.resources.add(
                 urn=resource["urn"], type=resource["type"], name=resource["name"],
-                properties=to_struct(resource["outputs"]), options=_options(resource),
+                properties=to_struct(resource["outputs"]), options=_options(resource, with_parent=False),
                 parent=resource.get("parent") or "", dependencies=resource.get("dependencies") or [],
             )
             for key, urns in (resource.get("propertyDependencies") or {}).items():
-                item.propertyDependencies[key].urns.extend(urns)
+                if urns:  # the engine skips properties without dependencies
+                    item.propertyDependencies[key].urns.extend(urns)
             provider = providers.get(resource.get("provider") or "")
             if provider is not None:
                 item.provider.CopyFrom(_provider(provider))
@@ -227,9 +269,21 @@ class AnalyzerClient:
             return []
         for item in response.not_applicable:
             self.not_applicable[item.policy_name] = item.reason
-        return [self._diagnostic(item, item.urn or None) for item in response.diagnostics]
+        known = {resource["urn"] for resource in resources}
+        # A diagnostic naming no resource of the deployment goes to the root stack, as in the engine.
+        return [self._diagnostic(item, item.urn if item.urn in known else root_urn, stage="analyze-stack")
+                for item in response.diagnostics]
 
-    def _diagnostic(self, item, urn: str | None) -> Diagnostic:
+    def _remediation_diagnostic(self, item, urn: str) -> Diagnostic:
+        info = self.info.policy(item.policyName) if self.info else None
+        return Diagnostic(
+            policy=item.policyName, pack=item.policyPackName, enforcement="advisory",
+            severity=info.severity if info else None, urn=urn, message=item.diagnostic,
+            inconclusive=is_inconclusive(item.diagnostic.replace("can't run remediation '", "can't run policy '", 1)),
+            stage="remediate",
+        )
+
+    def _diagnostic(self, item, urn: str | None, stage: str = "analyze") -> Diagnostic:
         info = self.info.policy(item.policyName) if self.info else None
         description = item.description or (info.description if info else "")
         message = rule_message(item.message, description)
@@ -243,14 +297,16 @@ class AnalyzerClient:
             urn=urn,
             message=message,
             inconclusive=is_inconclusive(message),
+            stage=stage,
         )
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
         self.channel.close()
 
 
-def _options(resource: dict[str, Any]) -> analyzer_pb2.AnalyzerResourceOptions:
+def _options(resource: dict[str, Any], *, with_parent: bool) -> analyzer_pb2.AnalyzerResourceOptions:
+    """The resource's options; `parent` only for Analyze and Remediate, as the engine fills it in
+    `generateSteps` but not in `AnalyzeResources` (AnalyzeStack has a `parent` field of its own)."""
     options = resource.get("options") or {}
     message = analyzer_pb2.AnalyzerResourceOptions(
         protect=options.get("protect", False),
@@ -259,6 +315,7 @@ def _options(resource: dict[str, Any]) -> analyzer_pb2.AnalyzerResourceOptions:
         deleteBeforeReplaceDefined=options.get("deleteBeforeReplaceDefined", False),
         additionalSecretOutputs=options.get("additionalSecretOutputs", []),
         aliases=options.get("aliases", []),
+        parent=(resource.get("parent") or "") if with_parent else "",
     )
     timeouts = options.get("customTimeouts") or {}
     message.customTimeouts.create = duration_seconds(timeouts.get("create", ""))

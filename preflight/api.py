@@ -2,27 +2,36 @@
 
     report = run_preflight(project_dir, stack="dev", mode="preview")
 
+`mode="update"` follows `pulumi up`: a preview first, whose mandatory violations stop the
+run as the CLI stops; then the update, which stops at the first resource a mandatory
+`Analyze` violation marks invalid - later resources are not analysed and `AnalyzeStack`
+does not run (step_generator.go `generateSteps`, deployment_executor.go). With
+`evaluate_all=True` the update alone runs and every resource and the stack are analysed.
+
 Every exit-2 situation (usage, configuration, program error, unknown invoke, missing stack
 outputs, pack crash or hang) raises PreflightError with a message that says what to fix.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import queue
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .analyzer import AnalyzerClient, PackInfo
+from .analyzer import AnalyzerClient, AnalyzeResult, Diagnostic, PackInfo, root_stack_urn
 from .errors import PreflightError
 from .pack_process import PackProcess, read_manifest
-from .policy_config import load_policy_config, reconcile
+from .policy_config import config_environments, load_policy_config, reconcile
 from .program import run_program
 from .project import Project, load_project
-from .report import Report
+from .report import Report, Stage
 from .side_files import load_invokes, load_stack_outputs
+from .stack_tags import environment_tags, resolve_organization
 
 __all__ = ["PreflightError", "Report", "run_preflight", "DEFAULT_POLICY_PACK"]
 
@@ -35,10 +44,26 @@ def default_policy_config(pack_dir: Path, stack: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+@dataclass
+class _Setup:
+    project: Project
+    stack: str
+    manifest: Any
+    given_config: dict
+    config_source: str
+    invokes: dict
+    stack_outputs: dict
+    organization: str
+    tags: dict[str, str]
+    prior_state: Any = None
+
+
 def run_preflight(project_dir: Path | str, stack: str = "dev", mode: str = "preview",
                   policy_pack: Path | str | None = None, policy_config: Path | str | None = None,
                   stack_outputs: dict[str, Path | str] | None = None,
-                  invokes: Path | str | None = None) -> Report:
+                  invokes: Path | str | None = None, *, organization: str | None = None,
+                  stack_tags: dict[str, str] | None = None, evaluate_all: bool = False,
+                  prior_state: Path | str | None = None) -> Report:
     started = time.perf_counter()
     if mode not in MODES:
         raise PreflightError(f"mode {mode!r} is not known; use preview or update")
@@ -48,40 +73,147 @@ def run_preflight(project_dir: Path | str, stack: str = "dev", mode: str = "prev
     pack_dir = Path(policy_pack) if policy_pack is not None else DEFAULT_POLICY_PACK
     manifest = read_manifest(pack_dir)
     config_path = Path(policy_config) if policy_config is not None else default_policy_config(manifest.directory, stack)
-    given_config = load_policy_config(config_path) if config_path is not None else {}
-    invoke_answers = load_invokes(Path(invokes) if invokes is not None else None)
-    outputs_by_stack = load_stack_outputs({name: Path(path) for name, path in (stack_outputs or {}).items()})
+    setup = _Setup(
+        project=project, stack=stack, manifest=manifest,
+        given_config=load_policy_config(config_path) if config_path is not None else {},
+        config_source=str(config_path or "pack defaults"),
+        invokes=load_invokes(Path(invokes) if invokes is not None else None),
+        stack_outputs=load_stack_outputs({name: Path(path) for name, path in (stack_outputs or {}).items()}),
+        organization=resolve_organization(organization),
+        tags={**environment_tags(project.directory), **(stack_tags or {})},
+        prior_state=_load_prior_state(prior_state),
+    )
 
-    # The pack starts (its interpreter import alone takes a while) while the program runs,
-    # and analyses each resource as soon as the program registers it, as the engine does.
-    pack = _PackStarter(manifest, project, stack, mode, given_config, str(config_path or "pack defaults"))
+    if mode == "preview":
+        stages = [_run_stage(setup, program_mode="preview", dry_run=True, stop_on_mandatory=False)]
+    elif evaluate_all:
+        stages = [_run_stage(setup, program_mode="update", dry_run=False, stop_on_mandatory=False)]
+    else:
+        # `pulumi up`: the preview's mandatory violations end the run before anything changes.
+        stages = [_run_stage(setup, program_mode="preview", dry_run=True, stop_on_mandatory=False)]
+        if not any(d.enforcement == "mandatory" for d in stages[0].diagnostics):
+            stages.append(_run_stage(setup, program_mode="update", dry_run=False, stop_on_mandatory=True))
+    last = stages[-1]
+    environments = config_environments(config_path)
+    notes = [f"the policy config names the Pulumi ESC environment(s) {', '.join(environments)}; preflight cannot "
+             "open ESC environments, so the pack ran without their values"] if environments else []
+    timings = {
+        "program_s": sum(stage.program_s for stage in stages),
+        "policies_s": sum(stage.policies_s for stage in stages),
+        "total_s": time.perf_counter() - started,
+    }
+    return Report.build(
+        project=project.name, stack=stack, mode=mode, records=last.records, diagnostics=last.diagnostics,
+        pack=last.info, timings=timings, program_logs=last.logs, program_main=str(project.main),
+        levels=last.levels, not_applicable=last.stack_not_applicable,
+        resource_not_applicable=last.resource_not_applicable, analyzed=last.analyzed,
+        stopped_at=last.stopped_at, not_evaluated=last.not_evaluated,
+        evaluation="everything" if (mode == "update" and evaluate_all) else "as-engine",
+        stages=[stage.summary() for stage in stages], organization=setup.organization,
+        project_dir=str(project.directory), notes=notes,
+    )
+
+
+def _load_prior_state(path: Path | str | None) -> Any:
+    if path is None:
+        return None
+    try:
+        from .prior_state import load_prior_state
+    except ImportError:
+        raise PreflightError("--prior-state is not supported by this preflight build (no prior_state module)") from None
+    return load_prior_state(Path(path))
+
+
+@dataclass
+class _StageRun:
+    name: str
+    records: list[dict[str, Any]]
+    diagnostics: list[Diagnostic]
+    info: PackInfo
+    levels: dict[str, str]
+    logs: list[dict[str, str]]
+    stack_not_applicable: dict[str, str]
+    resource_not_applicable: dict[str, dict[str, str]]
+    analyzed: list[str]
+    stopped_at: str | None
+    not_evaluated: list[str]
+    program_s: float
+    policies_s: float
+
+    def summary(self) -> Stage:
+        return Stage(
+            name=self.name,
+            mandatory=sum(1 for d in self.diagnostics if d.enforcement == "mandatory"),
+            advisory=sum(1 for d in self.diagnostics if d.enforcement == "advisory"),
+            stopped_at=self.stopped_at,
+        )
+
+
+def _run_stage(setup: _Setup, *, program_mode: str, dry_run: bool, stop_on_mandatory: bool) -> _StageRun:
+    """One engine operation: the program under mocks, the pack analysing each registration as it
+    arrives, then (unless the deployment stopped) AnalyzeStack."""
+    pack = _PackStarter(setup, dry_run)
     pack.start()
-    feed = _AnalyzeFeed(pack)
+    feed = _AnalyzeFeed(pack, stop_on_mandatory)
     try:
         program_started = time.perf_counter()
         try:
-            run = run_program(project, stack=stack, mode=mode, invokes=invoke_answers,
-                              stack_outputs=outputs_by_stack, on_registration=feed.add)
+            run = run_program(setup.project, stack=setup.stack, mode=program_mode, invokes=setup.invokes,
+                              stack_outputs=setup.stack_outputs, on_registration=feed.add,
+                              **_program_extras(setup))
         finally:
             program_s = time.perf_counter() - program_started
         policies_started = time.perf_counter()
-        diagnostics = feed.finish()
+        results = feed.finish()
         client, info = pack.ready()
+        by_urn = {result.urn: result for result in results}
         defaults = [_default_provider_state(provider) for provider in run.default_providers]
-        providers = {record["urn"]: record for record in [*defaults, *run.resources]
-                     if record["type"].startswith("pulumi:providers:")}
-        diagnostics += client.analyze_stack([*defaults, *run.resources], providers)
+        records = [_remediated(record, by_urn.get(record["urn"])) for record in run.resources]
+        diagnostics = [diagnostic for result in results for diagnostic in result.diagnostics]
+        if feed.stopped_at is None:
+            everything = [*defaults, *records]
+            providers = {record["urn"]: record for record in everything if record["type"].startswith("pulumi:providers:")}
+            diagnostics += client.analyze_stack(everything, providers,
+                                                root_stack_urn(setup.project.name, setup.stack))
         policies_s = time.perf_counter() - policies_started
     finally:
         feed.close()
         pack.stop()
-    return Report.build(
-        project=project.name, stack=stack, mode=mode, records=run.resources, diagnostics=diagnostics, pack=info,
-        timings={"program_s": program_s, "policies_s": policies_s, "total_s": time.perf_counter() - started},
-        program_logs=run.logs, program_main=str(project.main),
+    resource_not_applicable: dict[str, dict[str, str]] = {}
+    for result in results:
+        for policy, reason in result.not_applicable.items():
+            resource_not_applicable.setdefault(policy, {})[result.urn] = reason
+    return _StageRun(
+        name="preview" if dry_run else "update", records=records, diagnostics=diagnostics, info=info,
         levels={name: config.enforcement_level or "advisory" for name, config in client.configured.items()},
-        not_applicable=client.not_applicable,
+        logs=run.logs, stack_not_applicable=dict(client.not_applicable),
+        resource_not_applicable=resource_not_applicable, analyzed=[result.urn for result in results],
+        stopped_at=feed.stopped_at, not_evaluated=list(feed.not_evaluated),
+        program_s=program_s, policies_s=policies_s,
     )
+
+
+def _program_extras(setup: _Setup) -> dict[str, Any]:
+    """Arguments the program host takes only in builds that have them."""
+    extras: dict[str, Any] = {}
+    parameters = inspect.signature(run_program).parameters
+    if setup.prior_state is not None:
+        if "prior_state" not in parameters:
+            raise PreflightError("--prior-state is not supported by this preflight build's program host")
+        extras["prior_state"] = setup.prior_state
+    if "organization" in parameters:
+        extras["organization"] = setup.organization
+    return extras
+
+
+def _remediated(record: dict[str, Any], result: AnalyzeResult | None) -> dict[str, Any]:
+    """A record as the deployment would hold it after a remediation rewrote its inputs: the new
+    inputs, and outputs that carry them (the provider would have received them)."""
+    if result is None or not result.remediated_by:
+        return record
+    outputs = {key: value for key, value in (record.get("outputs") or {}).items() if key not in record["inputs"]}
+    return {**record, "inputs": result.inputs, "outputs": {**outputs, **result.inputs},
+            "remediatedBy": list(result.remediated_by)}
 
 
 def _default_provider_state(provider: dict[str, Any]) -> dict[str, Any]:
@@ -91,14 +223,21 @@ def _default_provider_state(provider: dict[str, Any]) -> dict[str, Any]:
 
 
 class _AnalyzeFeed:
-    """Sends `Analyze` for each registration as it arrives, once the pack is ready."""
+    """Remediates and analyses each registration as it arrives, one at a time in registration
+    order, once the pack is ready - as the engine's step generator does.
+
+    With `stop_on_mandatory` (an update), the first mandatory Analyze violation ends the
+    deployment: later registrations are recorded as not evaluated."""
 
     _END = object()
 
-    def __init__(self, pack: _PackStarter):
+    def __init__(self, pack: _PackStarter, stop_on_mandatory: bool):
         self.pack = pack
+        self.stop_on_mandatory = stop_on_mandatory
         self.queue: queue.Queue = queue.Queue()
-        self.futures: list = []
+        self.results: list[AnalyzeResult] = []
+        self.stopped_at: str | None = None
+        self.not_evaluated: list[str] = []
         self.failure: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -119,17 +258,28 @@ class _AnalyzeFeed:
                 return
             if registration["type"].startswith("pulumi:providers:"):
                 providers[registration["urn"]] = registration
-            if client is not None:
-                provider = providers.get(registration.get("provider") or "")
-                self.futures.append(client.submit_analyze(registration, provider))
+            if client is None or self.failure is not None:
+                continue
+            if self.stopped_at is not None:
+                self.not_evaluated.append(registration["urn"])
+                continue
+            provider = providers.get(registration.get("provider") or "")
+            try:
+                result = client.analyze(registration, provider)
+            except BaseException as error:  # noqa: BLE001 - reported by finish()
+                self.failure = error
+                continue
+            self.results.append(result)
+            if self.stop_on_mandatory and any(d.enforcement == "mandatory" for d in result.diagnostics):
+                self.stopped_at = registration["urn"]
 
-    def finish(self) -> list:
-        """Every Analyze diagnostic, once the program has ended and all calls are answered."""
+    def finish(self) -> list[AnalyzeResult]:
+        """Every resource's Remediate + Analyze, once the program has ended and all are answered."""
         self.queue.put(self._END)
         self._thread.join()
         if self.failure is not None:
             raise self.failure
-        return [diagnostic for future in self.futures for diagnostic in future.result()]
+        return self.results
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -139,13 +289,9 @@ class _AnalyzeFeed:
 class _PackStarter:
     """Starts and configures the pack on a thread; `ready()` hands over the configured client."""
 
-    def __init__(self, manifest, project: Project, stack: str, mode: str, given_config: dict, config_source: str):
-        self.manifest = manifest
-        self.project = project
-        self.stack = stack
-        self.mode = mode
-        self.given_config = given_config
-        self.config_source = config_source
+    def __init__(self, setup: _Setup, dry_run: bool):
+        self.setup = setup
+        self.dry_run = dry_run
         self.process: PackProcess | None = None
         self.client: AnalyzerClient | None = None
         self.info: PackInfo | None = None
@@ -157,23 +303,27 @@ class _PackStarter:
         self._thread.start()
 
     def _run(self) -> None:
+        setup = self.setup
+        project = setup.project
         try:
             self.process = PackProcess(
-                self.manifest, project=self.project.name, stack=self.stack, dry_run=self.mode == "preview",
-                config_json=json.dumps(self.project.config, sort_keys=True) if self.project.config else None,
+                setup.manifest, project=project.name, stack=setup.stack, dry_run=self.dry_run,
+                config_json=json.dumps(project.config, sort_keys=True) if project.config else None,
+                organization=setup.organization,
             )
             self.process.wait_for_port()
             if self._stopped.is_set():
                 return
             self.client = AnalyzerClient(self.process)
-            self.info = self.client.get_info(self.manifest.version)
+            self.info = self.client.get_info(setup.manifest.version)
             self.client.configure_stack(
-                project=self.project.name, stack=self.stack, organization="organization",
-                dry_run=self.mode == "preview", config=dict(self.project.config),
-                secret_keys=self.project.secret_keys,
+                project=project.name, stack=setup.stack, organization=setup.organization,
+                dry_run=self.dry_run, config=dict(project.config), secret_keys=project.secret_keys,
+                tags=setup.tags,
             )
             policies = [{"name": p.name, "enforcement": p.enforcement, "schema": p.schema} for p in self.info.policies]
-            self.client.configure(reconcile(policies, self.info.initial_config, self.given_config, self.config_source))
+            self.client.configure(reconcile(policies, self.info.initial_config, setup.given_config,
+                                            setup.config_source))
         except BaseException as error:  # noqa: BLE001 - re-raised on the caller's thread by ready()
             self.failure = error
 

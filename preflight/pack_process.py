@@ -1,16 +1,23 @@
 """Start a Python policy pack the way the Pulumi engine starts it, bounded in time.
 
-What the engine does (pulumi/pulumi `NewPolicyAnalyzer`, sdk/go/common/resource/plugin/
-analyzer_plugin.go): Python packs still use the legacy boot plugin
-`pulumi-analyzer-policy-python`, run with the pack directory as working directory and the
-arguments `<engine address> . -<option>=<value>...` for each `runtime.options` entry of
-PulumiPolicy.yaml. That script takes `-virtualenv=<dir>` (relative to the pack), puts
-`<venv>/bin` first on PATH, unsets PYTHONHOME and runs
-`<venv>/bin/python -u -m pulumi.policy <engine address> .`; `pulumi.policy` runs the
-pack's `__main__.py` with `runpy.run_path(".")`, whose `PolicyPack(...)` serves the
-Analyzer service on 127.0.0.1 and writes the port on stdout. The environment is the
-engine's plus PULUMI_CONFIG (the stack config as JSON), PULUMI_PROJECT, PULUMI_STACK,
-PULUMI_DRY_RUN and PULUMI_ORGANIZATION when known.
+Which CLI behaviour this follows. Up to 3.220 the engine (`NewPolicyAnalyzer`,
+sdk/go/common/resource/plugin/analyzer_plugin.go) boots Python packs through the shim plugin
+`pulumi-analyzer-policy-python`: working directory the pack's, arguments
+`<engine address> . -virtualenv=<dir>` (one `-<option>=<value>` per `runtime.options`
+entry), and the shim runs `<venv>/bin/python -u -m pulumi.policy <engine address> .` with
+`<venv>/bin` first on PATH and PYTHONHOME unset. From 3.221 the engine asks the Python
+language host to run the pack (`RunPlugin`), which resolves the pack's toolchain and
+virtualenv the way it does for programs and runs the pack's `__main__.py` with that
+virtualenv activated. preflight runs the command both end in - the virtualenv's python
+on `pulumi.policy`, which runs the pack's `__main__.py` with `runpy.run_path(".")` - with
+the virtualenv activated as the language host activates it (`VIRTUAL_ENV` set, its `bin`
+first on PATH, PYTHONHOME and PYTHONPATH unset). `PolicyPack(...)` serves the Analyzer
+service on 127.0.0.1 and writes the port on stdout.
+
+The environment is the engine's (`constructEnv`) plus PULUMI_CONFIG (the stack config as
+JSON, only when there is config), PULUMI_ORGANIZATION, PULUMI_PROJECT, PULUMI_STACK and
+PULUMI_DRY_RUN, from which `pulumi_policy` configures the runtime (so `pulumi.get_stack()`
+and friends work inside rules).
 
 The engine address is only parsed by `pulumi.policy`, never dialled (it configures the
 runtime without an engine, so `pulumi.log` from rules goes to stderr, which is kept here).
@@ -128,20 +135,23 @@ class PackProcess:
     """A running pack: its port, and the tail of what it wrote to stderr."""
 
     def __init__(self, manifest: PackManifest, *, project: str, stack: str, dry_run: bool,
-                 config_json: str | None, organization: str | None = None):
+                 config_json: str | None, organization: str):
         self.manifest = manifest
         self.timeout = pack_timeout()
         interpreter = pack_interpreter(manifest)
         env = dict(os.environ)
         env.pop("PYTHONHOME", None)
         env.pop("PYTHONPATH", None)
+        env.pop("VIRTUAL_ENV", None)
         if manifest.virtualenv is not None:
+            # Activated as the language host's toolchain activates it.
+            env["VIRTUAL_ENV"] = str(manifest.virtualenv)
             env["PATH"] = f"{manifest.virtualenv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        # constructEnv: each variable only when it has a value.
         if config_json:
             env["PULUMI_CONFIG"] = config_json
-        env.update({"PULUMI_PROJECT": project, "PULUMI_STACK": stack, "PULUMI_DRY_RUN": str(dry_run).lower()})
-        if organization:
-            env["PULUMI_ORGANIZATION"] = organization
+        env.update({"PULUMI_ORGANIZATION": organization, "PULUMI_PROJECT": project, "PULUMI_STACK": stack,
+                    "PULUMI_DRY_RUN": str(dry_run).lower()})
         self._stderr: collections.deque[str] = collections.deque(maxlen=60)
         self._stdout_lines: queue.Queue[str | None] = queue.Queue()
         self.process = subprocess.Popen(

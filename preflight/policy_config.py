@@ -3,7 +3,11 @@
 File shape (as `pulumi preview --policy-pack-config FILE` reads it): a JSON object whose
 keys are policy names, or `all`; each value is an enforcement level
 (`advisory|mandatory|remediate|disabled`) or an object with an optional
-`enforcementLevel` and the policy's config properties.
+`enforcementLevel` and the policy's config properties. The key `environments` lists Pulumi
+ESC environments whose values the engine opens and hands to the pack's process. preflight
+accepts it (a list of environment names) but cannot open ESC environments - that needs
+Pulumi Cloud credentials - so the pack runs without those values; the report says so
+(`Report.notes`). Give the pack such values as ordinary environment variables instead.
 
 Reconciliation (pulumi/pulumi `ReconcilePolicyPackConfig`): start from every policy's own
 level and its schema defaults, apply the pack's initial config, then the file (`all`
@@ -49,6 +53,9 @@ def load_policy_config(path: Path) -> dict[str, PolicyConfig]:
         raise PreflightError(f"--policy-config {path}: expected a JSON object of policy names to levels or objects")
     result: dict[str, PolicyConfig] = {}
     for name, value in document.items():
+        if name == ENVIRONMENTS_KEY:
+            _environment_names(path, value)
+            continue
         if isinstance(value, str):
             result[name] = PolicyConfig(_level(path, name, value))
         elif isinstance(value, dict):
@@ -61,6 +68,29 @@ def load_policy_config(path: Path) -> dict[str, PolicyConfig]:
                 f"({', '.join(LEVELS)}) or an object with `enforcementLevel` and the policy's properties"
             )
     return result
+
+
+ENVIRONMENTS_KEY = "environments"
+
+
+def config_environments(path: Path | None) -> list[str]:
+    """The ESC environments a policy config file names (none when there is no file)."""
+    if path is None:
+        return []
+    try:
+        document = json.loads(path.read_text() or "{}")
+    except (OSError, json.JSONDecodeError):
+        return []  # load_policy_config reports these
+    return _environment_names(path, document.get(ENVIRONMENTS_KEY, [])) if isinstance(document, dict) else []
+
+
+def _environment_names(path: Path, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise PreflightError(
+            f"--policy-config {path}: `environments` is {json.dumps(value)}; use a list of Pulumi ESC "
+            'environment names, e.g. ["payments/dev"]'
+        )
+    return list(value)
 
 
 def _level(path: Path, name: str, value: Any) -> str:

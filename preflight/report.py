@@ -1,24 +1,41 @@
 """The result of one preflight run, and its JSON form (the contract other tooling compares).
 
-`{project, stack, mode, resources: [{urn, type, name, parent, custom, inputs}],
-  diagnostics: [{policy, pack, enforcement, severity, urn, message, inconclusive}],
+`{project, stack, mode, evaluation, organization,
+  resources: [{urn, type, name, parent, custom, inputs, dependencies, ...}],
+  diagnostics: [{policy, pack, enforcement, severity, urn, message, inconclusive, location?}],
+  verdicts: [{policy, enforcement, verdict, detail}],
+  stages: [{stage, mandatory, advisory, stoppedAt}], notEvaluated?: {stoppedAt, resources},
   outputs, summary: {resources, mandatory, advisory, inconclusive},
   timings: {program_s, policies_s, total_s}}`
 
-Unknown values read "<unknown>", secret values "[secret]". Timings: `program_s` is the
-program run; `policies_s` what the policies add after the program has ended (`Analyze`
-calls run while the program registers resources, as in the engine; then `AnalyzeStack`);
-`total_s` everything, reading the project and starting the pack included. Resources are listed stack
-first, then by URN; diagnostics by policy, URN and message, so two runs of the same
-program give the same report. In the summary, `mandatory` and `advisory` count
-diagnostics by enforcement level and `inconclusive` counts the diagnostics (of either
-level) that say a value could not be known yet.
+Unknown values read "<unknown>", secret values "[secret]". A resource carries, when the
+program host recorded them: `sourcePosition` ({uri, line}: where the program registered it),
+`seeThrough` (input paths `pulumi preview` would have had unknown), `createdInApply`,
+`remote` (a multi-language component whose children preflight does not see), `change`
+(create, same, update or replace against `--prior-state`) and `remediatedBy`.
+`dependencies` are the resource's dependencies as the engine records them.
+
+`evaluation`: "as-engine" (an update stops where `pulumi up` stops) or "everything"
+(`--evaluate-all`: every resource and the stack analysed whatever happens). `stages` lists
+the engine operations run: a preview, then for `--mode update` the update unless the
+preview's mandatory violations stopped the run.
+
+Timings: `program_s` is the program run(s); `policies_s` what the policies add after the
+program has ended (`Analyze` calls run while the program registers resources, as in the
+engine; then `AnalyzeStack`); `total_s` everything, reading the project and starting the
+pack included. Resources are listed stack first, then by URN; diagnostics by policy, URN
+and message, so two runs of the same program give the same report. In the summary,
+`mandatory` and `advisory` count diagnostics by enforcement level and `inconclusive` counts
+the diagnostics (of either level) that say a value could not be known yet.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from .analyzer import Diagnostic, PackInfo
 from .host.wire import UNKNOWN, is_secret
@@ -26,6 +43,8 @@ from .host.wire import UNKNOWN, is_secret
 UNKNOWN_TEXT = "<unknown>"
 SECRET_TEXT = "[secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
+# Record fields the program host may add; each is reported when present.
+OPTIONAL_RECORD_FIELDS = ("sourcePosition", "seeThrough", "createdInApply", "remote", "change", "remediatedBy")
 
 
 def display(value: Any) -> Any:
@@ -44,6 +63,38 @@ def resource_order(record: dict[str, Any]) -> tuple[int, str]:
     return (0 if record["type"] == STACK_TYPE else 1, record["urn"])
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One engine operation of the run: "preview" or "update"."""
+
+    name: str
+    mandatory: int
+    advisory: int
+    stopped_at: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"stage": self.name, "mandatory": self.mandatory, "advisory": self.advisory,
+                "stoppedAt": self.stopped_at}
+
+
+def source_location(position: Any, project_dir: str) -> dict[str, Any] | None:
+    """A registration's `sourcePosition` ({uri, line}) as a path relative to the project's
+    directory's repository root when it lies below the working directory, else as given."""
+    if not isinstance(position, dict) or not position.get("uri") or not position.get("line"):
+        return None
+    uri = str(position["uri"])
+    parsed = urlparse(uri)
+    path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
+    if not path.is_absolute() and project_dir:
+        path = Path(project_dir) / path
+    try:
+        relative = os.path.relpath(path, Path.cwd())
+    except ValueError:
+        relative = str(path)
+    shown = Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
+    return {"uri": shown, "line": int(position["line"])}
+
+
 @dataclass
 class Report:
     project: str
@@ -59,31 +110,37 @@ class Report:
     program_main: str = ""
     levels: dict[str, str] = field(default_factory=dict)
     not_applicable: dict[str, str] = field(default_factory=dict)
+    # policy -> {urn: reason}: resources an Analyze said the policy does not apply to.
+    resource_not_applicable: dict[str, dict[str, str]] = field(default_factory=dict)
+    analyzed: list[str] = field(default_factory=list)
+    stopped_at: str | None = None
+    not_evaluated: list[str] = field(default_factory=list)
+    evaluation: str = "as-engine"
+    stages: list[Stage] = field(default_factory=list)
+    organization: str = ""
+    # Things the reader must know about how faithful this run was.
+    notes: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, *, project: str, stack: str, mode: str, records: list[dict[str, Any]],
               diagnostics: list[Diagnostic], pack: PackInfo | None, timings: dict[str, float],
               program_logs: list[dict[str, str]], program_main: str = "",
-              levels: dict[str, str] | None = None, not_applicable: dict[str, str] | None = None) -> Report:
+              levels: dict[str, str] | None = None, not_applicable: dict[str, str] | None = None,
+              resource_not_applicable: dict[str, dict[str, str]] | None = None,
+              analyzed: list[str] | None = None, stopped_at: str | None = None,
+              not_evaluated: list[str] | None = None, evaluation: str = "as-engine",
+              stages: list[Stage] | None = None, organization: str = "", project_dir: str = "",
+              notes: list[str] | None = None) -> Report:
         records = sorted(records, key=resource_order)
         stack_record = next((record for record in records if record["type"] == STACK_TYPE), None)
+        locations = {record["urn"]: source_location(record.get("sourcePosition"), project_dir) for record in records}
         ordered = sorted(diagnostics, key=lambda d: (d.policy, d.urn or "", d.message))
         return cls(
             project=project,
             stack=stack,
             mode=mode,
-            resources=[
-                {
-                    "urn": record["urn"],
-                    "type": record["type"],
-                    "name": record["name"],
-                    "parent": record["parent"],
-                    "custom": record["custom"],
-                    "inputs": display(record["inputs"]),
-                }
-                for record in records
-            ],
-            diagnostics=[diagnostic.as_dict() for diagnostic in ordered],
+            resources=[_resource(record) for record in records],
+            diagnostics=[_diagnostic(diagnostic, locations.get(diagnostic.urn or "")) for diagnostic in ordered],
             outputs=display(stack_record["outputs"]) if stack_record else {},
             timings={key: round(value, 3) for key, value in timings.items()},
             pack=pack,
@@ -92,6 +149,14 @@ class Report:
             program_main=program_main,
             levels=dict(levels or {}),
             not_applicable=dict(not_applicable or {}),
+            resource_not_applicable={policy: dict(urns) for policy, urns in (resource_not_applicable or {}).items()},
+            analyzed=list(analyzed or []),
+            stopped_at=stopped_at,
+            not_evaluated=list(not_evaluated or []),
+            evaluation=evaluation,
+            stages=list(stages or []),
+            organization=organization,
+            notes=list(notes or []),
         )
 
     @property
@@ -103,45 +168,102 @@ class Report:
             "inconclusive": sum(1 for d in self.diagnostics if d["inconclusive"]),
         }
 
-    def policy_verdicts(self) -> list[dict[str, str]]:
-        """Every policy of the pack with its enforcement level and verdict, in the pack's order.
+    @property
+    def update_skipped(self) -> bool:
+        """`--mode update` whose preview stage stopped the run, as `pulumi up` stops."""
+        return self.mode == "update" and self.evaluation == "as-engine" and [s.name for s in self.stages] == ["preview"]
 
-        verdict: "disabled", "violated", "inconclusive" (only could-not-know diagnostics),
-        "not applicable" (the policy said so; `detail` has its reason) or "passed".
+    def policy_verdicts(self) -> list[dict[str, str]]:
+        """Every policy of the pack with its enforcement level, verdict and the reason, in the pack's order.
+
+        verdict: "disabled"; "violated" (`detail`: how many); "inconclusive" (only could-not-know
+        diagnostics; `detail`: the first of them); "not evaluated" (the update stopped before the
+        policy could judge everything: `detail` names where); "not applicable" (the pack said so for
+        the stack, or for every resource it analysed; `detail`: its reason); or "passed".
         """
         if self.pack is None:
             return []
         verdicts = []
+        stop = self._stop_reason()
         for policy in self.pack.policies:
             level = self.levels.get(policy.name, policy.enforcement)
             found = [d for d in self.diagnostics if d["policy"] == policy.name]
+            violations = [d for d in found if not d["inconclusive"]]
+            skipped_everywhere = self._not_applicable_everywhere(policy.name)
             detail = ""
             if level == "disabled":
                 verdict = "disabled"
-            elif any(not d["inconclusive"] for d in found):
-                verdict = "violated"
-                detail = f"{sum(1 for d in found if not d['inconclusive'])} violation(s)"
+            elif violations:
+                verdict, detail = "violated", f"{len(violations)} violation(s)"
+            elif stop and (policy.kind == "stack" or self.not_evaluated):
+                verdict, detail = "not evaluated", stop
             elif found:
-                verdict = "inconclusive"
+                verdict, detail = "inconclusive", found[0]["message"].splitlines()[0]
             elif policy.name in self.not_applicable:
                 verdict, detail = "not applicable", self.not_applicable[policy.name]
+            elif skipped_everywhere is not None:
+                verdict, detail = "not applicable", skipped_everywhere
             else:
                 verdict = "passed"
             verdicts.append({"policy": policy.name, "enforcement": level, "verdict": verdict, "detail": detail})
         return verdicts
+
+    def _stop_reason(self) -> str:
+        # A preview that stops `pulumi up` has judged everything; only an update stops part-way.
+        if self.stopped_at:
+            return f"the deployment stops at {self.stopped_at}"
+        return ""
+
+    def _not_applicable_everywhere(self, policy: str) -> str | None:
+        """The pack's reason(s) when it said, for every resource it analysed, that `policy` does not apply."""
+        skipped = self.resource_not_applicable.get(policy) or {}
+        if not self.analyzed or any(urn not in skipped for urn in self.analyzed):
+            return None
+        return "; ".join(sorted(set(skipped.values()))) or "the pack says it does not apply"
 
     @property
     def exit_code(self) -> int:
         return 1 if self.summary["mandatory"] else 0
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "project": self.project,
             "stack": self.stack,
             "mode": self.mode,
+            "evaluation": self.evaluation,
+            "organization": self.organization,
             "resources": self.resources,
             "diagnostics": self.diagnostics,
+            "verdicts": self.policy_verdicts(),
+            "stages": [stage.as_dict() for stage in self.stages],
             "outputs": self.outputs,
+            "notes": self.notes,
             "summary": self.summary,
             "timings": self.timings,
         }
+        if self.stopped_at:
+            document["notEvaluated"] = {"stoppedAt": self.stopped_at, "resources": sorted(self.not_evaluated)}
+        return document
+
+
+def _resource(record: dict[str, Any]) -> dict[str, Any]:
+    resource = {
+        "urn": record["urn"],
+        "type": record["type"],
+        "name": record["name"],
+        "parent": record["parent"],
+        "custom": record["custom"],
+        "inputs": display(record["inputs"]),
+        "dependencies": list(record.get("dependencies") or []),
+    }
+    for key in OPTIONAL_RECORD_FIELDS:
+        if record.get(key) not in (None, [], False):
+            resource[key] = record[key]
+    return resource
+
+
+def _diagnostic(diagnostic: Diagnostic, location: dict[str, Any] | None) -> dict[str, Any]:
+    result = diagnostic.as_dict()
+    if location is not None:
+        result["location"] = location
+    return result

@@ -56,13 +56,15 @@ def test_json_replaces_unknowns_and_secrets_and_orders_deterministically(report:
         "project": "shop",
         "stack": "dev",
         "mode": "preview",
+        "evaluation": "as-engine",
+        "organization": "",
         "resources": [
             {"urn": STACK, "type": "pulumi:pulumi:Stack", "name": "shop-dev", "parent": None, "custom": False,
-             "inputs": {}},
+             "inputs": {}, "dependencies": []},
             {"urn": REPO, "type": "aws:ecr/repository:Repository", "name": "app", "parent": STACK, "custom": True,
-             "inputs": {"name": "app", "arn": "<unknown>"}},
+             "inputs": {"name": "app", "arn": "<unknown>"}, "dependencies": []},
             {"urn": ROLE, "type": "aws:iam/role:Role", "name": "exec", "parent": STACK, "custom": True,
-             "inputs": {"name": "exec", "token": "[secret]"}},
+             "inputs": {"name": "exec", "token": "[secret]"}, "dependencies": []},
         ],
         "diagnostics": [
             {"policy": "ecr-scan", "pack": "shop-pack", "enforcement": "mandatory", "severity": "high", "urn": REPO,
@@ -70,7 +72,14 @@ def test_json_replaces_unknowns_and_secrets_and_orders_deterministically(report:
             {"policy": "role-known", "pack": "shop-pack", "enforcement": "advisory", "severity": None, "urn": None,
              "message": "Cannot be verified until update: Role 'exec' arn.", "inconclusive": True},
         ],
+        "verdicts": [
+            {"policy": "ecr-scan", "enforcement": "mandatory", "verdict": "violated", "detail": "1 violation(s)"},
+            {"policy": "role-known", "enforcement": "advisory", "verdict": "inconclusive",
+             "detail": "Cannot be verified until update: Role 'exec' arn."},
+        ],
+        "stages": [],
         "outputs": {"url": "<unknown>", "password": "[secret]"},
+        "notes": [],
         "summary": {"resources": 3, "mandatory": 1, "advisory": 1, "inconclusive": 1},
         "timings": {"program_s": 1.235, "policies_s": 0.5, "total_s": 1.8},
     }
@@ -96,7 +105,7 @@ def test_text(report: Report):
         "\n"
         "Policies (shop-pack 2.0.0, 2):\n"
         "  violated       mandatory ecr-scan  1 violation(s)\n"
-        "  inconclusive   advisory  role-known\n"
+        "  inconclusive   advisory  role-known  Cannot be verified until update: Role 'exec' arn.\n"
         "\n"
         "FAIL: 3 resources, 1 mandatory, 1 advisory, 1 inconclusive\n"
         "program 1.24 s, policies 0.50 s, total 1.80 s\n"

@@ -43,7 +43,7 @@ def test_pack_that_prints_something_else_than_its_port():
 @pytest.mark.parametrize(
     ("misbehaviour", "what"),
     [
-        ("exit", "crashed during Analyze (exit code 3)"),
+        ("exit", "crashed during Analyze for urn:pulumi:dev::basic::aws:cloudwatch/logGroup:LogGroup::logs (exit code 3)"),
         ("hang", "did not answer Analyze for urn:pulumi:dev::basic::aws:cloudwatch/logGroup:LogGroup::logs "
                  "within 4 s (set PREFLIGHT_PACK_TIMEOUT to allow longer)"),
         ("raise", "failed during Analyze for urn:pulumi:dev::basic::aws:cloudwatch/logGroup:LogGroup::logs: "

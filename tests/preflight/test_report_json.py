@@ -17,24 +17,35 @@ ASSUME_ROLE_POLICY = (
 )
 RESOURCES = [
     {"urn": STACK_URN, "type": "pulumi:pulumi:Stack", "name": "basic-dev", "parent": None, "custom": False,
-     "inputs": {}},
+     "inputs": {}, "dependencies": []},
     {"urn": "urn:pulumi:dev::basic::aws:cloudwatch/logGroup:LogGroup::logs",
      "type": "aws:cloudwatch/logGroup:LogGroup", "name": "logs", "parent": STACK_URN, "custom": True,
      # The provider's auto-name is part of the checked inputs the engine analyses.
-     "inputs": {"retentionInDays": 7, "name": "logs-0fe1af9"}},
+     "inputs": {"retentionInDays": 7, "name": "logs-0fe1af9"}, "dependencies": []},
     {"urn": "urn:pulumi:dev::basic::aws:ecr/repository:Repository::app",
      "type": "aws:ecr/repository:Repository", "name": "app", "parent": STACK_URN, "custom": True,
      "inputs": {"name": "basic-app", "imageScanningConfiguration": {"scanOnPush": True},
-                "imageTagMutability": "IMMUTABLE"}},
+                "imageTagMutability": "IMMUTABLE"}, "dependencies": []},
     {"urn": "urn:pulumi:dev::basic::aws:iam/role:Role::execution",
      "type": "aws:iam/role:Role", "name": "execution", "parent": STACK_URN, "custom": True,
-     "inputs": {"tags": {"team": "payments"}, "assumeRolePolicy": ASSUME_ROLE_POLICY, "name": "execution-985a0a4"}},
+     "inputs": {"tags": {"team": "payments"}, "assumeRolePolicy": ASSUME_ROLE_POLICY, "name": "execution-985a0a4"},
+     "dependencies": []},
 ]
 LOG_RETENTION = {
     "policy": "log-retention", "pack": "preflight-fixture", "enforcement": "advisory", "severity": "low",
     "urn": "urn:pulumi:dev::basic::aws:cloudwatch/logGroup:LogGroup::logs",
     "message": "LogGroup 'logs' keeps logs 7 days; keep them at least 14 days.", "inconclusive": False,
 }
+
+
+def verdicts(**found: tuple[str, str]) -> list[dict]:
+    levels = {"ecr-scan-on-push": "mandatory", "log-retention": "advisory", "role-arns-known": "advisory",
+              "repository-urls-known": "advisory"}
+    return [{"policy": policy, "enforcement": level, "verdict": found.get(policy.replace("-", "_"), ("passed", ""))[0],
+             "detail": found.get(policy.replace("-", "_"), ("passed", ""))[1]} for policy, level in levels.items()]
+
+
+PREVIEW_STAGE = {"stage": "preview", "mandatory": 0, "advisory": 3, "stoppedAt": None}
 
 
 def report_without_timings(*args, **kwargs) -> dict:
@@ -50,6 +61,8 @@ def test_preview_reports_unknown_outputs_and_inconclusive_checks():
         "project": "basic",
         "stack": "dev",
         "mode": "preview",
+        "evaluation": "as-engine",
+        "organization": "organization",
         "resources": RESOURCES,
         "diagnostics": [
             LOG_RETENTION,
@@ -58,12 +71,22 @@ def test_preview_reports_unknown_outputs_and_inconclusive_checks():
              "message": "Cannot be verified until update: the repositoryUrl of Repository 'app' is assigned by AWS.",
              "inconclusive": True},
             {"policy": "role-arns-known", "pack": "preflight-fixture", "enforcement": "advisory",
-             "severity": "medium", "urn": None,
+             "severity": "medium", "urn": STACK_URN,
              "message": "can't run policy 'role-arns-known' from policy pack 'preflight-fixture@v0.0.1' during "
                         "preview: string value at .arn can't be known during preview",
              "inconclusive": True},
         ],
+        "verdicts": verdicts(
+            log_retention=("violated", "1 violation(s)"),
+            role_arns_known=("inconclusive", "can't run policy 'role-arns-known' from policy pack "
+                                             "'preflight-fixture@v0.0.1' during preview: string value at .arn can't "
+                                             "be known during preview"),
+            repository_urls_known=("inconclusive", "Cannot be verified until update: the repositoryUrl of "
+                                                   "Repository 'app' is assigned by AWS."),
+        ),
+        "stages": [PREVIEW_STAGE],
         "outputs": {"repositoryUrl": "<unknown>", "logGroup": "logs-0fe1af9", "roleArn": "<unknown>"},
+        "notes": [],
         "summary": {"resources": 4, "mandatory": 0, "advisory": 3, "inconclusive": 2},
     }
 
@@ -75,8 +98,14 @@ def test_update_reports_deterministic_outputs_and_no_inconclusive_checks():
         "project": "basic",
         "stack": "dev",
         "mode": "update",
+        "evaluation": "as-engine",
+        "organization": "organization",
         "resources": RESOURCES,
         "diagnostics": [LOG_RETENTION],
+        "verdicts": verdicts(log_retention=("violated", "1 violation(s)")),
+        # `pulumi up`: the preview first, then the update.
+        "stages": [PREVIEW_STAGE, {"stage": "update", "mandatory": 0, "advisory": 1, "stoppedAt": None}],
+        "notes": [],
         "outputs": {
             "repositoryUrl": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/basic-app",
             "logGroup": "logs-0fe1af9",
@@ -88,7 +117,10 @@ def test_update_reports_deterministic_outputs_and_no_inconclusive_checks():
 
 def test_pack_config_for_the_stack_is_used_when_present():
     # packs/basic/config/prod.json: everything mandatory, log-retention advisory with 30 days.
-    report = run_preflight(PROJECTS / "basic", stack="prod", mode="update", policy_pack=PACKS / "basic")
+    # --evaluate-all: with everything mandatory, the preview stage of `pulumi up` would stop the run
+    # (its "Cannot be verified until update" diagnostic is mandatory too); here the update is judged.
+    report = run_preflight(PROJECTS / "basic", stack="prod", mode="update", policy_pack=PACKS / "basic",
+                           evaluate_all=True)
 
     assert report.diagnostics == [
         {"policy": "ecr-scan-on-push", "pack": "preflight-fixture", "enforcement": "mandatory", "severity": "high",
