@@ -32,7 +32,7 @@ PROD_SECRETS_UNREADABLE = (
 @pytest.mark.parametrize("mode", ["preview", "update"])
 @pytest.mark.parametrize("stack,resources,diagnostics", [
     ("dev", 50, []),
-    ("prod", 90, [("ecs-execution-role-reads-secrets", "advisory", True, PROD_SECRETS_UNREADABLE)]),
+    ("prod", 91, [("ecs-execution-role-reads-secrets", "advisory", True, PROD_SECRETS_UNREADABLE)]),
 ])
 def test_the_stacks_pass_every_rule_of_their_policy_config(no_aws_credentials, stack, resources, diagnostics, mode):
     report = run_preflight(REPO, stack=stack, mode=mode, policy_config=REPO / "policies" / "config" / f"{stack}.json")
