@@ -77,20 +77,28 @@ class Stage:
                 "stoppedAt": self.stopped_at}
 
 
+def repository_root(directory: Path) -> Path:
+    """The git work tree holding `directory` (where GitHub code scanning resolves SARIF paths),
+    else the working directory."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return Path.cwd()
+
+
 def source_location(position: Any, project_dir: str) -> dict[str, Any] | None:
-    """A registration's `sourcePosition` ({uri, line}) as a path relative to the project's
-    directory's repository root when it lies below the working directory, else as given."""
+    """A registration's `sourcePosition` ({uri: file URI or path, line}) as a path relative to the
+    repository root (so code scanning annotates the line), or absolute when outside it."""
     if not isinstance(position, dict) or not position.get("uri") or not position.get("line"):
         return None
     uri = str(position["uri"])
     parsed = urlparse(uri)
     path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
-    if not path.is_absolute() and project_dir:
-        path = Path(project_dir) / path
-    try:
-        relative = os.path.relpath(path, Path.cwd())
-    except ValueError:
-        relative = str(path)
+    base = Path(project_dir) if project_dir else Path.cwd()
+    if not path.is_absolute():
+        path = base / path
+    root = repository_root(base.resolve())
+    relative = os.path.relpath(path.resolve(), root)
     shown = Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
     return {"uri": shown, "line": int(position["line"])}
 
@@ -120,6 +128,8 @@ class Report:
     organization: str = ""
     # Things the reader must know about how faithful this run was.
     notes: list[str] = field(default_factory=list)
+    # policy -> why: decided here, but `pulumi preview` would have left it inconclusive (see-through).
+    preview_inconclusive: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, project: str, stack: str, mode: str, records: list[dict[str, Any]],
@@ -130,7 +140,7 @@ class Report:
               analyzed: list[str] | None = None, stopped_at: str | None = None,
               not_evaluated: list[str] | None = None, evaluation: str = "as-engine",
               stages: list[Stage] | None = None, organization: str = "", project_dir: str = "",
-              notes: list[str] | None = None) -> Report:
+              notes: list[str] | None = None, preview_inconclusive: dict[str, str] | None = None) -> Report:
         records = sorted(records, key=resource_order)
         stack_record = next((record for record in records if record["type"] == STACK_TYPE), None)
         locations = {record["urn"]: source_location(record.get("sourcePosition"), project_dir) for record in records}
@@ -157,6 +167,7 @@ class Report:
             stages=list(stages or []),
             organization=organization,
             notes=list(notes or []),
+            preview_inconclusive=dict(preview_inconclusive or {}),
         )
 
     @property
@@ -205,8 +216,25 @@ class Report:
                 verdict, detail = "not applicable", skipped_everywhere
             else:
                 verdict = "passed"
-            verdicts.append({"policy": policy.name, "enforcement": level, "verdict": verdict, "detail": detail})
+            item = {"policy": policy.name, "enforcement": level, "verdict": verdict, "detail": detail}
+            if policy.name in self.preview_inconclusive and verdict in ("passed", "violated", "not applicable"):
+                item["pulumiPreview"] = "inconclusive"
+            verdicts.append(item)
         return verdicts
+
+    def remote_components(self) -> list[dict[str, Any]]:
+        """Multi-language components: their children are created by a provider preflight does not run."""
+        return [resource for resource in self.resources if resource.get("remote")]
+
+    def created_in_apply(self) -> list[str]:
+        """Resources the program created inside `apply`: `pulumi preview` would not show them."""
+        return [resource["urn"] for resource in self.resources if resource.get("createdInApply")]
+
+    def hidden_by_remote(self) -> list[str]:
+        """Rules that found nothing to judge: the children of a remote component may be what they judge."""
+        if not self.remote_components():
+            return []
+        return [item["policy"] for item in self.policy_verdicts() if item["verdict"] in ("not applicable", "passed")]
 
     def _stop_reason(self) -> str:
         # A preview that stops `pulumi up` has judged everything; only an update stops part-way.
@@ -260,6 +288,11 @@ def _resource(record: dict[str, Any]) -> dict[str, Any]:
         if record.get(key) not in (None, [], False):
             resource[key] = record[key]
     return resource
+
+
+def location_text(diagnostic: dict[str, Any]) -> str:
+    location = diagnostic.get("location")
+    return f"{location['uri']}:{location['line']}" if location else ""
 
 
 def _diagnostic(diagnostic: Diagnostic, location: dict[str, Any] | None) -> dict[str, Any]:

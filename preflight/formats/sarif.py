@@ -1,7 +1,11 @@
 """SARIF 2.1.0 for GitHub code scanning: one rule per policy of the pack, one result per diagnostic.
 
-Results are located at the project's program file (SARIF needs a physical location; the
-resource itself is named as a logical location by its URN). Levels: mandatory -> error,
+Each result is located at the source line where the program registered the resource
+(`region.startLine`, the path relative to the repository root, so GitHub code scanning
+annotates the pull request's diff); a result without one (a stack diagnostic, a host that
+records no source position) is located at the program's file. The resource is also named as a
+logical location by its URN. Each rule carries the policy's verdict (`properties.verdict`,
+`properties.verdictDetail`). Levels: mandatory -> error,
 advisory -> warning, and an inconclusive diagnostic -> note. `security-severity` follows
 GitHub's bands for the policy's severity.
 """
@@ -57,10 +61,21 @@ def render(report: Report) -> dict[str, Any]:
             rule["properties"]["security-severity"] = SECURITY_SEVERITY[policy.severity]
         rules.append(rule)
 
+    verdicts = {item["policy"]: item for item in report.policy_verdicts()}
+    for rule in rules:
+        item = verdicts.get(rule["id"])
+        if item is not None:
+            rule["properties"]["verdict"] = item["verdict"]
+            rule["properties"]["verdictDetail"] = item["detail"]
+
     uri = program_uri(report)
     results = []
     for diagnostic in report.diagnostics:
-        location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": uri}}}
+        source = diagnostic.get("location")
+        physical: dict[str, Any] = {"artifactLocation": {"uri": source["uri"] if source else uri}}
+        if source:
+            physical["region"] = {"startLine": source["line"]}
+        location: dict[str, Any] = {"physicalLocation": physical}
         if diagnostic["urn"]:
             location["logicalLocations"] = [{
                 "fullyQualifiedName": diagnostic["urn"],

@@ -1,10 +1,11 @@
-"""The terminal report: resources by type, diagnostics by policy, a summary line and timings."""
+"""The terminal report: resources by type, diagnostics by policy (each at its `file:line`), every
+policy's verdict with its reason, what the run could not see, a summary line and timings."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from ..report import Report
+from ..report import Report, location_text
 
 RED, YELLOW, GREEN, DIM, BOLD, RESET = "\033[31m", "\033[33m", "\033[32m", "\033[2m", "\033[1m", "\033[0m"
 
@@ -34,7 +35,8 @@ def render(report: Report, *, colour: bool = False) -> str:
             marker = " (inconclusive)" if diagnostic["inconclusive"] else ""
             if diagnostic["enforcement"] != level:
                 marker += f" [{diagnostic['enforcement']}]"
-            lines.append(f"    - {diagnostic['urn'] or '(stack)'}{marker}")
+            where = location_text(diagnostic)
+            lines.append(f"    - {diagnostic['urn'] or '(stack)'}{marker}{f'  ({where})' if where else ''}")
             for message_line in diagnostic["message"].splitlines() or [""]:
                 lines.append(f"      {message_line}")
     if by_policy:
@@ -47,9 +49,13 @@ def render(report: Report, *, colour: bool = False) -> str:
         for item in verdicts:
             verdict = item["verdict"].ljust(14)
             detail = f"  {item['detail']}" if item["detail"] else ""
+            if item.get("pulumiPreview"):
+                detail += "  [pulumi preview: inconclusive]"
             lines.append(f"  {paint(colours.get(item['verdict'], DIM), verdict)} {item['enforcement'].ljust(9)} "
                          f"{item['policy']}{detail}")
         lines.append("")
+
+    lines += _context(report)
 
     summary = report.summary
     verdict = paint(RED, "FAIL") if summary["mandatory"] else paint(GREEN, "PASS")
@@ -61,3 +67,30 @@ def render(report: Report, *, colour: bool = False) -> str:
     lines.append(paint(DIM, f"program {timings['program_s']:.2f} s, policies {timings['policies_s']:.2f} s, "
                             f"total {timings['total_s']:.2f} s"))
     return "\n".join(lines) + "\n"
+
+
+def _context(report: Report) -> list[str]:
+    """How the run went and what it could not see, each as a short paragraph."""
+    lines: list[str] = []
+    if report.mode == "update":
+        how = "every resource and the stack analysed (--evaluate-all)" if report.evaluation == "everything" else \
+            "as `pulumi up`: the preview, then the update"
+        lines.append(f"Update evaluated {how}.")
+        if report.update_skipped:
+            lines.append(f"The update does not run: its preview has {report.stages[0].mandatory} mandatory "
+                         "violation(s); the verdicts are the preview's.")
+    if report.stopped_at:
+        lines.append(f"Not evaluated: the deployment stops at {report.stopped_at} "
+                     f"({len(report.not_evaluated)} later resource(s) and the stack policies).")
+    if report.preview_inconclusive:
+        lines.append("[pulumi preview: inconclusive]: decided by preflight's see-through preview; "
+                     "`pulumi preview` would leave these inconclusive.")
+    for component in report.remote_components():
+        hidden = ", ".join(report.hidden_by_remote()) or "none"
+        lines.append(f"Remote component {component['urn']} ({component['type']}): its children are created by a "
+                     f"provider preflight does not run; rules that may miss them: {hidden}.")
+    for urn in report.created_in_apply():
+        lines.append(f"Created inside apply: {urn} (`pulumi preview` would not show it).")
+    for note in report.notes:
+        lines.append(f"Note: {note}.")
+    return [*lines, ""] if lines else []

@@ -160,6 +160,15 @@ def test_markdown(report: Report):
         "| mandatory | `ecr-scan` | `app` | Repository 'app' \\| scanOnPush is false. |\n"
         "| advisory (inconclusive) | `role-known` | (stack) | Cannot be verified until update: Role 'exec' arn. |\n"
         "\n"
+        "<details><summary>Policies (2)</summary>\n"
+        "\n"
+        "| verdict | level | policy | reason |\n"
+        "|---|---|---|---|\n"
+        "| violated | mandatory | `ecr-scan` | 1 violation(s) |\n"
+        "| inconclusive | advisory | `role-known` | Cannot be verified until update: Role 'exec' arn. |\n"
+        "\n"
+        "</details>\n"
+        "\n"
         "<details><summary>Resources (3)</summary>\n"
         "\n"
         "| type | count |\n"
@@ -188,10 +197,13 @@ def test_sarif_has_one_rule_per_policy_and_one_result_per_diagnostic(report: Rep
         {"id": "ecr-scan", "name": "ecr-scan", "shortDescription": {"text": "Repositories scan on push."},
          "fullDescription": {"text": "Repositories scan on push."}, "help": {"text": "Set scanOnPush to true."},
          "defaultConfiguration": {"level": "error"}, "helpUri": "https://example.com/ecr-scan",
-         "properties": {"tags": ["pulumi-policy", "resource"], "security-severity": "8.0"}},
+         "properties": {"tags": ["pulumi-policy", "resource"], "security-severity": "8.0", "verdict": "violated",
+                        "verdictDetail": "1 violation(s)"}},
         {"id": "role-known", "name": "role-known", "shortDescription": {"text": "Roles are known."},
          "fullDescription": {"text": "Roles are known."}, "help": {"text": "Roles are known."},
-         "defaultConfiguration": {"level": "warning"}, "properties": {"tags": ["pulumi-policy", "stack"]}},
+         "defaultConfiguration": {"level": "warning"},
+         "properties": {"tags": ["pulumi-policy", "stack"], "verdict": "inconclusive",
+                        "verdictDetail": "Cannot be verified until update: Role 'exec' arn."}},
     ]
     results = run["results"]
     assert [(r["ruleId"], r["ruleIndex"], r["level"], r["message"]["text"]) for r in results] == [
@@ -213,3 +225,106 @@ def test_sarif_schema_rejects_a_broken_document(report: Report):
     del document["version"]
     messages = sorted(error.message for error in jsonschema.Draft4Validator(schema).iter_errors(document))
     assert messages == ["'fatal' is not one of ['none', 'note', 'warning', 'error']", "'version' is a required property"]
+
+
+@pytest.fixture
+def located() -> Report:
+    """A report whose records carry what the program host may add: source positions, see-through
+    paths, a remote component, a resource created inside apply; an update stopped part-way."""
+    pack = PackInfo(
+        name="shop-pack", version="2.0.0", initial_config={},
+        policies=[
+            PolicyInfo("ecr-scan", "Repositories scan on push.", "mandatory", "high", "resource", "", "", {}),
+            PolicyInfo("role-known", "Roles are known.", "advisory", None, "stack", "", "", {}),
+            PolicyInfo("task-size", "Task sizes are valid.", "advisory", None, "stack", "", "", {}),
+        ],
+    )
+    main = PROJECTS / "basic" / "__main__.py"
+    repo = record(REPO, "aws:ecr/repository:Repository", "app", STACK, True, {"name": "app"}, {})
+    repo["sourcePosition"] = {"uri": main.as_uri(), "line": 12}
+    repo["seeThrough"] = ["repositoryUrl"]
+    service = record(STACK.replace("pulumi:pulumi:Stack::shop-dev", "awsx:ecs:FargateService::web"),
+                     "awsx:ecs:FargateService", "web", STACK, False, {}, {})
+    service["remote"] = True
+    late = record(ROLE, "aws:iam/role:Role", "exec", STACK, True, {"name": "exec"}, {})
+    late["createdInApply"] = True
+    diagnostics = [Diagnostic("ecr-scan", "shop-pack", "mandatory", "high", REPO, "Repository 'app' scans not.", False)]
+    return Report.build(
+        project="shop", stack="dev", mode="update", records=[repo, service, late], diagnostics=diagnostics, pack=pack,
+        timings={"program_s": 1, "policies_s": 0.5, "total_s": 2}, program_logs=[], program_main=str(main),
+        not_applicable={"task-size": "the stack has no task definition"}, analyzed=[STACK, REPO],
+        stopped_at=REPO, not_evaluated=[ROLE], project_dir=str(PROJECTS / "basic"),
+        notes=["the policy config names the Pulumi ESC environment(s) payments/dev; preflight cannot open ESC "
+               "environments, so the pack ran without their values"],
+        preview_inconclusive={"ecr-scan": "repositoryUrl"},
+    )
+
+
+RELATIVE_MAIN = "tests/fixtures/preflight/projects/basic/__main__.py"
+
+
+def test_diagnostics_are_located_at_the_registration_line_relative_to_the_repository_root(located: Report):
+    [diagnostic] = located.diagnostics
+    results = json.loads(render(located, "sarif"))["runs"][0]["results"]
+
+    assert diagnostic["location"] == {"uri": RELATIVE_MAIN, "line": 12}
+    assert results[0]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": RELATIVE_MAIN}, "region": {"startLine": 12}}
+    assert f"    - {REPO}  ({RELATIVE_MAIN}:12)\n" in render(located, "text")
+    assert f"| mandatory | `ecr-scan` | `app` at `{RELATIVE_MAIN}:12` | Repository 'app' scans not. |" in \
+        render(located, "markdown")
+
+
+def test_verdicts_say_where_the_update_stopped_and_what_preview_would_not_have_decided(located: Report):
+    assert located.policy_verdicts() == [
+        {"policy": "ecr-scan", "enforcement": "mandatory", "verdict": "violated", "detail": "1 violation(s)",
+         "pulumiPreview": "inconclusive"},
+        {"policy": "role-known", "enforcement": "advisory", "verdict": "not evaluated",
+         "detail": f"the deployment stops at {REPO}"},
+        {"policy": "task-size", "enforcement": "advisory", "verdict": "not evaluated",
+         "detail": f"the deployment stops at {REPO}"},
+    ]
+
+
+def test_text_names_what_the_run_could_not_see(located: Report):
+    text = render(located, "text")
+    remote = STACK.replace("pulumi:pulumi:Stack::shop-dev", "awsx:ecs:FargateService::web")
+
+    assert "  violated       mandatory ecr-scan  1 violation(s)  [pulumi preview: inconclusive]\n" in text
+    assert (
+        "Update evaluated as `pulumi up`: the preview, then the update.\n"
+        f"Not evaluated: the deployment stops at {REPO} (1 later resource(s) and the stack policies).\n"
+        "[pulumi preview: inconclusive]: decided by preflight's see-through preview; `pulumi preview` would leave "
+        "these inconclusive.\n"
+        f"Remote component {remote} (awsx:ecs:FargateService): its children are created by a provider preflight "
+        "does not run; rules that may miss them: none.\n"
+        f"Created inside apply: {ROLE} (`pulumi preview` would not show it).\n"
+        "Note: the policy config names the Pulumi ESC environment(s) payments/dev; preflight cannot open ESC "
+        "environments, so the pack ran without their values.\n"
+    ) in text
+
+
+def test_json_carries_the_recorded_fields_and_where_the_update_stopped(located: Report):
+    document = json.loads(render(located, "json"))
+    by_urn = {resource["urn"]: resource for resource in document["resources"]}
+
+    assert by_urn[REPO]["sourcePosition"]["line"] == 12
+    assert by_urn[REPO]["seeThrough"] == ["repositoryUrl"]
+    assert by_urn[ROLE]["createdInApply"] is True
+    assert document["notEvaluated"] == {"stoppedAt": REPO, "resources": [ROLE]}
+    assert [item["verdict"] for item in document["verdicts"]] == ["violated", "not evaluated", "not evaluated"]
+
+
+def test_a_policy_not_applicable_to_every_analysed_resource_is_not_applicable():
+    pack = PackInfo(name="p", version="1", initial_config={},
+                    policies=[PolicyInfo("only-repos", "Repos.", "advisory", None, "resource", "", "", {})])
+    build = dict(project="shop", stack="dev", mode="preview", records=[], diagnostics=[], pack=pack,
+                 timings={"program_s": 0, "policies_s": 0, "total_s": 0}, program_logs=[], analyzed=[STACK, ROLE])
+
+    everywhere = Report.build(**build, resource_not_applicable={"only-repos": {STACK: "not a repository",
+                                                                              ROLE: "not a repository"}})
+    somewhere = Report.build(**build, resource_not_applicable={"only-repos": {STACK: "not a repository"}})
+
+    assert everywhere.policy_verdicts()[0]["verdict"] == "not applicable"
+    assert everywhere.policy_verdicts()[0]["detail"] == "not a repository"
+    assert somewhere.policy_verdicts()[0]["verdict"] == "passed"
