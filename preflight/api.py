@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .analyzer import AnalyzerClient, AnalyzeResult, Diagnostic, PackInfo, root_stack_urn
+from .engine_view import engine_view, has_see_through
 from .errors import PreflightError
 from .pack_process import PackProcess, read_manifest
 from .policy_config import config_environments, load_policy_config, reconcile
@@ -110,7 +111,7 @@ def run_preflight(project_dir: Path | str, stack: str = "dev", mode: str = "prev
         stopped_at=last.stopped_at, not_evaluated=last.not_evaluated,
         evaluation="everything" if (mode == "update" and evaluate_all) else "as-engine",
         stages=[stage.summary() for stage in stages], organization=setup.organization,
-        project_dir=str(project.directory), notes=notes,
+        project_dir=str(project.directory), notes=notes, preview_inconclusive=last.preview_inconclusive,
     )
 
 
@@ -139,6 +140,7 @@ class _StageRun:
     not_evaluated: list[str]
     program_s: float
     policies_s: float
+    preview_inconclusive: dict[str, str]
 
     def summary(self) -> Stage:
         return Stage(
@@ -170,11 +172,14 @@ def _run_stage(setup: _Setup, *, program_mode: str, dry_run: bool, stop_on_manda
         defaults = [_default_provider_state(provider) for provider in run.default_providers]
         records = [_remediated(record, by_urn.get(record["urn"])) for record in run.resources]
         diagnostics = [diagnostic for result in results for diagnostic in result.diagnostics]
+        everything = [*defaults, *records]
+        providers = {record["urn"]: record for record in everything if record["type"].startswith("pulumi:providers:")}
+        root_urn = root_stack_urn(setup.project.name, setup.stack)
+        preview_inconclusive: dict[str, str] = {}
         if feed.stopped_at is None:
-            everything = [*defaults, *records]
-            providers = {record["urn"]: record for record in everything if record["type"].startswith("pulumi:providers:")}
-            diagnostics += client.analyze_stack(everything, providers,
-                                                root_stack_urn(setup.project.name, setup.stack))
+            diagnostics += client.analyze_stack(everything, providers, root_urn)
+            if dry_run:
+                preview_inconclusive = _see_through_verdicts(client, everything, providers, diagnostics, root_urn)
         policies_s = time.perf_counter() - policies_started
     finally:
         feed.close()
@@ -189,8 +194,33 @@ def _run_stage(setup: _Setup, *, program_mode: str, dry_run: bool, stop_on_manda
         logs=run.logs, stack_not_applicable=dict(client.not_applicable),
         resource_not_applicable=resource_not_applicable, analyzed=[result.urn for result in results],
         stopped_at=feed.stopped_at, not_evaluated=list(feed.not_evaluated),
-        program_s=program_s, policies_s=policies_s,
+        program_s=program_s, policies_s=policies_s, preview_inconclusive=preview_inconclusive,
     )
+
+
+def _see_through_verdicts(client: AnalyzerClient, everything: list[dict[str, Any]],
+                          providers: dict[str, dict[str, Any]], diagnostics: list[Diagnostic],
+                          root_urn: str) -> dict[str, str]:
+    """Policies this preview decided that `pulumi preview` would leave inconclusive: the resources
+    with see-through values and the stack analysed again as the engine would see them."""
+    viewed = {record["urn"]: engine_view(record) for record in everything if has_see_through(record)}
+    if not viewed:
+        return {}
+    theirs = [d for d in diagnostics if d.stage != "analyze-stack" and d.urn not in viewed]
+    for record in viewed.values():
+        theirs += client.analyze(record, providers.get(record.get("provider") or "")).diagnostics
+    said = dict(client.not_applicable)
+    theirs += client.analyze_stack([viewed.get(record["urn"], record) for record in everything], providers, root_urn)
+    client.not_applicable = said  # the verdicts stay this preview's
+    paths = sorted({f"{urn.rsplit('::', 1)[-1]}.{path}" for urn, record in viewed.items()
+                    for path in [*(record.get("seeThrough") or []), *(record.get("seeThroughOutputs") or [])]})
+    marked = {}
+    for policy in sorted({d.policy for d in theirs}):
+        engine = [d for d in theirs if d.policy == policy]
+        ours = [d for d in diagnostics if d.policy == policy]
+        if all(d.inconclusive for d in engine) and (not ours or any(not d.inconclusive for d in ours)):
+            marked[policy] = ", ".join(paths)
+    return marked
 
 
 def _program_extras(setup: _Setup) -> dict[str, Any]:
