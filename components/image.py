@@ -14,10 +14,11 @@ IMMUTABLE rejects (docs/deploying.md has the whole design):
   hashes (contents and full modes), so whatever makes docker-build rebuild also changes
   the tag.
 - A rebuild under an existing tag (sources reverted to an earlier tag, an update
-  interrupted after its push) must give the same digest: the build is reproducible
-  (fixed SOURCE_DATE_EPOCH, layers from the registry and local cache), and a push of a
-  digest the tag already has writes nothing (the registry client checks the tag's
-  digest before it uploads a manifest), so it succeeds against IMMUTABLE.
+  interrupted after its push) must give the same digest: image timestamps are fixed
+  (SOURCE_DATE_EPOCH) and every layer comes from that tag's own registry cache
+  (`buildcache-<tag>`, kept as long as the image), so the manifest is the same; a push
+  of the digest the tag already has writes nothing (the registry client checks the
+  tag's digest before it uploads a manifest), so it succeeds against IMMUTABLE.
 A pre-built image is accepted instead when it is pinned by digest.
 """
 
@@ -138,21 +139,25 @@ class ContainerImage(pulumi.ComponentResource):
             image_scanning_configuration={"scan_on_push": True}, force_delete=True, opts=child)
         aws.ecr.LifecyclePolicy(f"{name}-lifecycle", repository=repository.name,
                                 policy=lifecycle_policy(args.keep_images), opts=child)
-        # The registry cache needs one moving tag; it lives in its own repository so the image
-        # repository stays IMMUTABLE without exceptions. No task ever pulls from the cache.
+        # The registry cache has moving tags (`buildcache` for the latest build, `buildcache-<tag>`
+        # per image); it lives in its own repository so the image repository stays IMMUTABLE
+        # without exceptions. It keeps as many entries as the image repository keeps images, so
+        # a rebuild of any image still there finds its layers. No task ever pulls from it.
         cache = aws.ecr.Repository(
             f"{name}-cache", name=cache_name, image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
-            image_tag_mutability_exclusion_filters=[{"filter": CACHE_TAG, "filter_type": "WILDCARD"}],
+            image_tag_mutability_exclusion_filters=[{"filter": f"{CACHE_TAG}*", "filter_type": "WILDCARD"}],
             image_scanning_configuration={"scan_on_push": True}, force_delete=True, opts=child)
-        aws.ecr.LifecyclePolicy(f"{name}-cache-lifecycle", repository=cache.name, policy=lifecycle_policy(1),
-                                opts=child)
+        aws.ecr.LifecyclePolicy(f"{name}-cache-lifecycle", repository=cache.name,
+                                policy=lifecycle_policy(args.keep_images + 1), opts=child)
 
         token = aws.ecr.get_authorization_token(registry_id=account.account_id)
-        cache_ref = f"{account.registry}/{cache_name}:{CACHE_TAG}"
-        # A preview never writes the shared cache tag: on the first preview the cache repository
-        # does not exist yet, and a read-only preview role cannot push.
+        latest_cache = f"{account.registry}/{cache_name}:{CACHE_TAG}"
+        image_cache = f"{account.registry}/{cache_name}:{CACHE_TAG}-{tag}"
+        # A preview never writes the cache: on the first preview the cache repository does not
+        # exist yet, a read-only preview role cannot push, and a branch must not move `buildcache`.
         cache_to = None if pulumi.runtime.is_dry_run() else [
-            {"registry": {"ref": cache_ref, "image_manifest": True, "oci_media_types": True, "mode": "max"}}]
+            {"registry": {"ref": ref, "image_manifest": True, "oci_media_types": True, "mode": "max"}}
+            for ref in (image_cache, latest_cache)]
         image = docker_build.Image(
             f"{name}-image",
             tags=[self.image_ref],
@@ -168,7 +173,8 @@ class ContainerImage(pulumi.ComponentResource):
                 "username": token.user_name,
                 "password": pulumi.Output.secret(token.password),
             }],
-            cache_from=[{"registry": {"ref": cache_ref}}],
+            # This image's own layers first (a rebuild of an existing tag), then the latest build's.
+            cache_from=[{"registry": {"ref": image_cache}}, {"registry": {"ref": latest_cache}}],
             cache_to=cache_to,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[repository, cache]),
         )

@@ -70,10 +70,12 @@ def test_build_cache_lives_in_its_own_repository_where_only_the_cache_tag_moves(
 
     assert cache == {
         "name": "berth-dev-web-buildcache", "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
-        "imageTagMutabilityExclusionFilters": [{"filter": "buildcache", "filterType": "WILDCARD"}],
+        # `buildcache` (the latest build) and `buildcache-<tag>` (each image's own layers) move.
+        "imageTagMutabilityExclusionFilters": [{"filter": "buildcache*", "filterType": "WILDCARD"}],
         "imageScanningConfiguration": {"scanOnPush": True}, "forceDelete": True}
+    # One cache entry per image the image repository keeps (30), plus the latest.
     assert json.loads(run.one("aws:ecr/lifecyclePolicy:LifecyclePolicy", "img-cache-lifecycle").inputs["policy"])[
-        "rules"][1]["selection"]["countNumber"] == 1
+        "rules"][1]["selection"]["countNumber"] == 31
 
 
 def test_image_is_built_on_preview_for_linux_amd64_pushed_with_the_content_hash_tag_and_a_registry_cache():
@@ -95,8 +97,13 @@ def test_image_is_built_on_preview_for_linux_amd64_pushed_with_the_content_hash_
         # The registry password is a secret, so the whole list is sent as one.
         "registries": {rpc._special_sig_key: rpc._special_secret_sig,
                        "value": [{"address": REGISTRY, "username": "AWS", "password": "token-password"}]},
-        "cacheFrom": [{"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache"}}],
-        "cacheTo": [{"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache", "imageManifest": True,
+        # The image's own cache first: a rebuild of an existing tag (a revert, an interrupted update)
+        # takes every layer from it and gives the digest the IMMUTABLE tag already has.
+        "cacheFrom": [{"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache-{tag}"}},
+                      {"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache"}}],
+        "cacheTo": [{"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache-{tag}",
+                                  "imageManifest": True, "ociMediaTypes": True, "mode": "max"}},
+                    {"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache", "imageManifest": True,
                                   "ociMediaTypes": True, "mode": "max"}}],
         "network": "default",
     }
@@ -183,7 +190,9 @@ def test_a_preview_builds_but_exports_no_cache_to_the_registry():
 
     assert image["buildOnPreview"] is True
     assert "cacheTo" not in image
-    assert image["cacheFrom"] == [{"registry": {"ref": f"{REGISTRY}/berth-dev-web-buildcache:buildcache"}}]
+    tag = image["tags"][0].rsplit(":", 1)[1]
+    assert [entry["registry"]["ref"].rsplit(":", 1)[1] for entry in image["cacheFrom"]] == [
+        f"buildcache-{tag}", "buildcache"]
 
 
 def test_the_image_inputs_do_not_depend_on_where_the_project_is_checked_out(tmp_path):
