@@ -1,18 +1,11 @@
-"""The pack's contents: every rule, in catalog order, from the one module per area."""
+"""The pack's name and contents, for the engine's entry point (__main__.py), the docs and the tests."""
 
 from pulumi_policy import Policy
 
-import cost
-import ecr
-import ecs
-import iam
-import lb
-import network
+from rules import POLICIES
 
 PACK_NAME = "berth"
 
-AREAS = (network, iam, ecs, ecr, lb, cost)
-
 
 def all_policies() -> list[Policy]:
-    return [policy for area in AREAS for policy in area.POLICIES]
+    return list(POLICIES)

@@ -130,3 +130,20 @@ class Resource:
     def label(self) -> str:
         """How messages name a resource: its logical name and short type."""
         return f"{self.type.rsplit(':', 1)[-1]} '{self.name}'"
+
+
+def as_int(value: Any) -> int | None:
+    """An integer property (ints, or digit strings as the engine sometimes sends them); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []

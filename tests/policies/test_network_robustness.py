@@ -6,9 +6,12 @@ import copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import network
 from model.values import UNKNOWN
-from tests.policies.test_network_builder import private_with_endpoints, private_with_nat
+from rules.ecs_subnets_reach_ecr import ecs_subnets_reach_ecr
+from rules.ecs_subnets_reach_task_services import ecs_subnets_reach_task_services
+from tests.policies.model.test_network import private_with_endpoints, private_with_nat
+
+SUBNET_REACH_RULES = [ecs_subnets_reach_ecr, ecs_subnets_reach_task_services]
 
 ODD_VALUES = st.sampled_from([None, UNKNOWN, 0, -1, 443, True, "", "0.0.0.0/0", "x", [], [None], [UNKNOWN], {},
                               {"cidrBlock": UNKNOWN}, [{"protocol": UNKNOWN}], ["sg-task", 7], 3.5])
@@ -36,6 +39,6 @@ def test_odd_property_values_never_raise(which, data):
         # A copy: the sample values are shared, and a later step may write inside this one.
         holder[key] = copy.deepcopy(data.draw(ODD_VALUES))
 
-    for policy in network.POLICIES:
+    for policy in SUBNET_REACH_RULES:
         outcome = stack.run(policy)  # Inconclusive is the only exception the rule may end with
         assert all(isinstance(message, str) for message in outcome.violations)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from pathlib import Path
 
 import pytest
-from pulumi_policy import Severity
+from pulumi_policy import Policy, Severity
 
 import pack
 from preflight.policy_config import load_policy_config, reconcile
@@ -33,11 +34,44 @@ def test_rule_names_are_exactly_the_catalogs_each_once():
     assert len(set(names)) == len(names)
 
 
-@pytest.mark.parametrize("area", pack.AREAS, ids=lambda a: a.__name__)
-def test_each_area_lists_its_rules_in_catalog_order(area):
-    names = [p.name for p in area.POLICIES]
+# The order the engine reports rules in and the README's table lists them: by area, each
+# area's rules in catalog order.
+AREAS = {
+    "network": {"ecs-subnets-reach-ecr", "ecs-subnets-reach-task-services"},
+    "iam": {"ecs-execution-role-trusted", "ecs-execution-role-reads-secrets", "ecs-execution-role-pulls-and-logs",
+            "ecs-roles-least-privilege"},
+    "ecs": {"ecs-image-pinned", "ecs-target-group-matches-container", "ecs-health-checks-consistent",
+            "ecs-rollout-zero-downtime", "ecs-blue-green-valid", "fargate-task-size-valid", "ecs-no-plaintext-secrets"},
+    "ecr": {"ecr-repository-hardened"},
+    "lb": {"ecs-alb-reaches-tasks"},
+    "cost": {"stack-cost-within-budget"},
+}
+RULES_DIR = Path(pack.__file__).resolve().parent / "rules"
+RULE_MODULES = sorted(p.stem for p in RULES_DIR.glob("*.py") if not p.stem.startswith("_"))
 
-    assert names == [n for n in catalog_names() if n in names]
+
+@pytest.mark.parametrize("area", AREAS, ids=str)
+def test_each_area_lists_its_rules_in_catalog_order(area):
+    names = [p.name for p in POLICIES if p.name in AREAS[area]]
+
+    assert names == [n for n in catalog_names() if n in AREAS[area]]
+
+
+def test_the_pack_lists_the_areas_one_after_another():
+    assert [p.name for p in POLICIES] == [n for area in AREAS.values() for n in catalog_names() if n in area]
+
+
+def test_every_catalog_rule_has_one_module_named_after_it():
+    assert [m.replace("_", "-") for m in RULE_MODULES] == sorted(catalog_names())
+
+
+@pytest.mark.parametrize("module", RULE_MODULES)
+def test_a_rule_module_defines_its_rule_and_no_other(module):
+    found = importlib.import_module(f"rules.{module}")
+    policies = [value for value in vars(found).values() if isinstance(value, Policy)]
+
+    assert [p.name for p in policies] == [module.replace("_", "-")]
+    assert policies[0] in POLICIES
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)

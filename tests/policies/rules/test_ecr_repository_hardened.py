@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-import ecr
 from model.values import UNKNOWN
+from rules.ecr_repository_hardened import ECR_REGISTRY_SCANNING_CONFIGURATION, ecr_repository_hardened
 from tests.policies.test_ecs_harness import DELETE, LIFECYCLE, REPO, replace, run_stack, spec, web_stack
 
-RULE = ecr.ecr_repository_hardened
+RULE = ecr_repository_hardened
 REPO_URN = "urn:pulumi:test::berth::aws:ecr/repository:Repository::web-repo"
 
 
@@ -44,7 +44,7 @@ def test_flags_a_repository_that_does_not_scan_on_push(scanning, shown):
 
 def test_accepts_enhanced_registry_scanning_instead_of_scan_on_push():
     specs = replace(repository_stack(), "web-repo", imageScanningConfiguration={"scanOnPush": False}) + [
-        spec(ecr.ECR_REGISTRY_SCANNING_CONFIGURATION, "registry", {"scanType": "ENHANCED"})]
+        spec(ECR_REGISTRY_SCANNING_CONFIGURATION, "registry", {"scanType": "ENHANCED"})]
 
     assert run_stack(RULE, specs).violations == []
 

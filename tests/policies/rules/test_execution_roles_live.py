@@ -11,10 +11,15 @@ import time
 import boto3
 import pytest
 
-import iam
+from rules.ecs_execution_role_pulls_and_logs import ecs_execution_role_pulls_and_logs
+from rules.ecs_execution_role_reads_secrets import ecs_execution_role_reads_secrets
+from rules.ecs_execution_role_trusted import ecs_execution_role_trusted
+from rules.ecs_roles_least_privilege import ecs_roles_least_privilege
 from tests.policies.test_ecs_harness import ACCOUNT, REGION, containers, run_stack, spec
 
-TRUSTED, READS, PULLS, LEAST = iam.POLICIES
+EXECUTION_ROLE_RULES = [ecs_execution_role_trusted, ecs_execution_role_reads_secrets, ecs_execution_role_pulls_and_logs, ecs_roles_least_privilege]
+
+TRUSTED, READS, PULLS, LEAST = EXECUTION_ROLE_RULES
 ROLE = "ecsTaskExecutionRole"
 MOTO_ACCOUNT = "123456789012"  # moto's default account
 ROLE_ARN = f"arn:aws:iam::{MOTO_ACCOUNT}:role/{ROLE}"
@@ -66,7 +71,7 @@ def test_a_role_outside_the_stack_with_everything_it_needs_passes(aws_credential
     make_role(moto, {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": PARAM_ARN},
               {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn})
 
-    for policy in iam.POLICIES:
+    for policy in EXECUTION_ROLE_RULES:
         outcome = run_stack(policy, task_stack(), live(moto.url))
 
         assert (policy.name, outcome.messages, outcome.unknowns) == (policy.name, [], [])

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 import boto3
 import pytest
 
-import network
-from tests.policies.test_network_builder import REGION, Stack, add_task
+from rules.ecs_subnets_reach_ecr import ecs_subnets_reach_ecr
+from rules.ecs_subnets_reach_task_services import ecs_subnets_reach_task_services
+from tests.policies.model.test_network import REGION, Stack, add_task
 
-ECR, SERVICES = network.POLICIES
+SUBNET_REACH_RULES = [ecs_subnets_reach_ecr, ecs_subnets_reach_task_services]
+
+ECR, SERVICES = SUBNET_REACH_RULES
 
 
 @dataclass
@@ -94,7 +97,7 @@ def test_an_adopted_vpc_with_a_nat_gateway_passes(aws_credentials, moto_server):
     adopted = adopted_vpc(moto_server.url, nat=True)
     stack = service_stack(adopted)
 
-    for policy in network.POLICIES:
+    for policy in SUBNET_REACH_RULES:
         outcome = stack.run(policy, live(moto_server.url))
         assert (outcome.violations, outcome.inconclusive) == ([], None)
 
@@ -104,7 +107,7 @@ def test_an_adopted_vpc_with_every_endpoint_passes(aws_credentials, moto_server)
     add_endpoints(moto_server.url, adopted)
     stack = service_stack(adopted)
 
-    for policy in network.POLICIES:
+    for policy in SUBNET_REACH_RULES:
         outcome = stack.run(policy, live(moto_server.url))
         assert (outcome.violations, outcome.inconclusive) == ([], None)
 

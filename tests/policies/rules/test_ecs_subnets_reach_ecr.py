@@ -1,85 +1,47 @@
-"""ecs-subnets-reach-ecr and ecs-subnets-reach-task-services on stacks built from plain resources.
+"""ecs-subnets-reach-ecr on stacks built from plain resources.
 
 Each test starts from a compliant stack (`private_with_nat` or `private_with_endpoints`),
 changes one thing, and asserts the exact messages. The field-notes §2 checklist lines
 are marked `checklist N`.
 """
 
+from __future__ import annotations
+
 import json
 
 import pytest
-from pulumi_policy import Severity
-from pulumi_policy.policy import _NotApplicableError
 
-import network
 from model.values import UNKNOWN
-from tests.policies.test_network_builder import (
+from tests.policies.model.test_network import (
     ACCOUNT,
-    IMAGE,
     REGION,
-    Outcome,
-    Stack,
     add_task,
     private_with_endpoints,
     private_with_nat,
 )
-
-ECR, SERVICES = network.POLICIES
+from tests.policies.rules.subnet_reach_cases import (
+    ECR,
+    PUBLIC,
+    SUBNETS,
+    clean,
+    per_subnet,
+    preview,
+    public_tasks,
+)
 
 ECR_API_ERROR = (
     "ResourceInitializationError: unable to pull secrets or registry auth operation error ECR: "
     "GetAuthorizationToken, exceeded maximum number of attempts dial tcp <ip>:443: i/o timeout"
 )
+
+
 PULL_ERROR = "CannotPullContainerError: failed to do request  dial tcp <ip>:443: i/o timeout"
-LOGS_ERROR = (
-    "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
-    "failed to create Cloudwatch log stream: RequestError: send request failed dial tcp <ip>:443: i/o timeout"
-)
-SSM_ERROR = (
-    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: "
-    "unable to retrieve secrets from ssm: RequestError: send request failed dial tcp <ip>:443: i/o timeout"
-)
-PUBLIC_PULL_ERROR = (
-    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to do request "
-    "dial tcp <ip>:443: i/o timeout"
-)
+
+
 ECR_ALL = (
     f"ECR API (com.amazonaws.{REGION}.ecr.api), ECR DKR (com.amazonaws.{REGION}.ecr.dkr) and "
     f"S3 (com.amazonaws.{REGION}.s3)"
 )
-SUBNETS = (("private-a", "us-east-1a"), ("private-b", "us-east-1b"))
-
-
-def clean(outcome: Outcome) -> bool:
-    return outcome.violations == [] and outcome.inconclusive is None
-
-
-def per_subnet(body: str, service: str = "Service 'web'", subnets=SUBNETS) -> list[str]:
-    return [f"{service} runs tasks in Subnet '{name}' ({zone}) that cannot reach {body}" for name, zone in subnets]
-
-
-# --- compliant stacks ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("build", [private_with_nat, private_with_endpoints])
-@pytest.mark.parametrize("policy", network.POLICIES, ids=lambda p: p.name)
-def test_a_compliant_stack_passes_both_rules(build, policy):
-    assert clean(build().run(policy))
-
-
-def test_the_module_lists_the_rules_in_catalog_order_with_their_texts():
-    assert [p.name for p in network.POLICIES] == ["ecs-subnets-reach-ecr", "ecs-subnets-reach-task-services"]
-    for policy in network.POLICIES:
-        assert policy.description.endswith(".") and policy.description.count(". ") == 0
-        assert policy.severity == Severity.CRITICAL
-        assert policy.url.startswith("https://docs.aws.amazon.com/")
-        assert set(policy.config_schema.properties) == {
-            "liveLookups", "awsRegion", "awsEndpointUrl", "lookupTimeoutSeconds", "checkEndpointAzs"}
-        for spec in policy.config_schema.properties.values():
-            assert {"type", "description", "default"} <= set(spec)
-
-
-# --- checklist 1: ecr.api and ecr.dkr endpoints exist and are available --------------------
 
 
 def test_checklist_1_a_missing_ecr_dkr_endpoint_without_nat_is_a_violation():
@@ -130,9 +92,6 @@ def test_checklist_1_an_endpoint_that_is_not_available_is_a_violation():
     ]
 
 
-# --- checklist 2: private DNS ------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("value", [False, None], ids=["false", "missing (provider default false)"])
 def test_checklist_2_an_endpoint_without_private_dns_is_a_violation(value):
     stack = private_with_endpoints()
@@ -157,25 +116,6 @@ def test_checklist_2_private_dns_off_is_no_problem_when_a_nat_gateway_carries_th
                                   "subnetIds": ["subnet-pa"], "securityGroupIds": ["sg-task"]})
 
     assert clean(stack.run(ECR))
-
-
-def test_checklist_2_private_dns_needs_dns_host_names_on_the_vpc():
-    stack = private_with_endpoints()
-    stack.props("vpc", "main")["enableDnsHostnames"] = False
-
-    assert stack.run(SERVICES).violations == [
-        line + (
-            ": Vpc 'main' has enableDnsHostnames false; the private DNS names of its interface endpoints need "
-            "enableDnsHostnames and enableDnsSupport true. Set enableDnsHostnames to true on the VPC. "
-            f"Tasks fail to start with: {LOGS_ERROR}"
-        )
-        for line in per_subnet(
-            f"CloudWatch Logs (com.amazonaws.{REGION}.logs), SSM (com.amazonaws.{REGION}.ssm) and "
-            f"Secrets Manager (com.amazonaws.{REGION}.secretsmanager)")
-    ]
-
-
-# --- checklist 3: security groups pass 443 both ways ---------------------------------------
 
 
 def test_checklist_3_an_endpoint_group_without_inbound_443_from_the_tasks_is_a_violation():
@@ -232,18 +172,6 @@ def test_checklist_3_a_security_group_created_without_egress_lets_nothing_out_ev
         )
         for line in per_subnet(ECR_ALL)
     ]
-
-
-def test_checklist_3_tasks_and_endpoints_sharing_one_self_referencing_group_pass():
-    stack = private_with_endpoints()
-    stack.remove("sg", "endpoints")
-    stack.props("sg", "task")["ingress"] = [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "self": True}]
-    stack.props("sg", "task")["egress"] = [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]
-    for name in ("ecr.api", "ecr.dkr", "logs", "ssm", "secretsmanager"):
-        stack.props("vpce", name)["securityGroupIds"] = ["sg-task"]
-
-    assert clean(stack.run(ECR))
-    assert clean(stack.run(SERVICES))
 
 
 def test_checklist_3_an_endpoint_group_admitting_the_task_subnets_by_cidr_passes():
@@ -309,9 +237,6 @@ def test_checklist_3_a_nat_gateway_does_not_rescue_an_endpoint_whose_group_block
     ]
 
 
-# --- checklist 4: a subnet in every task AZ ---------------------------------------------------
-
-
 def test_checklist_4_an_endpoint_missing_a_task_az_is_a_resilience_defect():
     stack = private_with_endpoints()
     stack.props("vpce", "ecr.api")["subnetIds"] = ["subnet-pa"]
@@ -337,22 +262,6 @@ def test_checklist_4_a_subnet_added_by_a_subnet_association_counts():
     stack.add("vpce-subnet", "ecr-api-b", {"vpcEndpointId": "vpce-ecr-api", "subnetId": "subnet-pb"})
 
     assert clean(stack.run(ECR))
-
-
-def test_checklist_4_an_endpoint_without_any_subnet_is_unreachable():
-    stack = private_with_endpoints()
-    stack.props("vpce", "logs")["subnetIds"] = []
-
-    assert stack.run(SERVICES).violations == [
-        line + (
-            ": VpcEndpoint 'logs' has no subnet, so it has no network interface to answer on. Add the task subnets "
-            f"to the endpoint's subnetIds. Tasks fail to start with: {LOGS_ERROR}"
-        )
-        for line in per_subnet(f"CloudWatch Logs (com.amazonaws.{REGION}.logs)")
-    ]
-
-
-# --- checklist 5: S3 gateway endpoint on the task route tables ---------------------------------
 
 
 def test_checklist_5_an_s3_gateway_endpoint_off_the_task_route_table_is_a_violation():
@@ -397,9 +306,6 @@ def test_endpoint_policies_do_not_change_the_verdict():
     assert clean(stack.run(ECR))
 
 
-# --- the NAT and public-IP alternatives --------------------------------------------------------
-
-
 def test_a_nat_gateway_in_a_subnet_without_an_internet_route_is_a_violation():
     stack = private_with_nat()
     stack.props("nat", "nat")["subnetId"] = "subnet-pa"
@@ -440,15 +346,6 @@ def test_a_public_subnet_without_a_public_ip_is_a_violation():
     ]
 
 
-def test_a_public_subnet_with_a_public_ip_passes():
-    stack = private_with_nat()
-    stack.props("service", "web")["networkConfiguration"].update(subnets=["subnet-ua", "subnet-ub"],
-                                                                 assignPublicIp=True)
-
-    assert clean(stack.run(ECR))
-    assert clean(stack.run(SERVICES))
-
-
 def test_a_route_resource_supplies_the_default_route():
     stack = private_with_nat()
     stack.props("rt", "private")["routes"] = []
@@ -471,9 +368,6 @@ def test_a_default_route_to_a_transit_gateway_is_inconclusive_not_a_pass():
     )
 
 
-# --- the main route table -----------------------------------------------------------------------
-
-
 def test_an_unassociated_subnet_uses_the_main_route_table_association():
     stack = private_with_nat().remove("assoc", "private-a").remove("assoc", "private-b")
     stack.add("main", "main", {"vpcId": "vpc-1", "routeTableId": "rtb-private"})
@@ -487,64 +381,6 @@ def test_an_unassociated_subnet_uses_the_default_route_table_of_its_vpc():
     stack.add("drt", "default", {"defaultRouteTableId": "rtb-default",
                                  "routes": [{"cidrBlock": "0.0.0.0/0", "natGatewayId": "nat-1"}]})
 
-    assert clean(stack.run(ECR))
-
-
-def test_an_unassociated_subnet_of_a_new_vpc_has_only_the_local_route():
-    stack = private_with_nat().remove("assoc", "private-a")
-
-    violations = stack.run(SERVICES).violations
-
-    assert violations == [
-        per_subnet(f"CloudWatch Logs (com.amazonaws.{REGION}.logs), SSM (com.amazonaws.{REGION}.ssm) and Secrets "
-                   f"Manager (com.amazonaws.{REGION}.secretsmanager)")[0]
-        + (": the main route table of Vpc 'main' has no default route (0.0.0.0/0) to a NAT gateway or an internet "
-           "gateway. Add a 0.0.0.0/0 route to a NAT gateway in a public subnet, or create interface endpoints "
-           f"com.amazonaws.{REGION}.logs, com.amazonaws.{REGION}.ssm and com.amazonaws.{REGION}.secretsmanager with "
-           f"privateDnsEnabled true in this VPC. Tasks fail to start with: {LOGS_ERROR}")
-    ]
-
-
-# --- what a task needs -----------------------------------------------------------------------------
-
-
-def test_a_task_without_awslogs_or_secrets_needs_no_other_service():
-    stack = private_with_endpoints()
-    for name in ("logs", "ssm", "secretsmanager"):
-        stack.remove("vpce", name)
-    add_task(stack, containers=[{"name": "web", "image": IMAGE, "essential": True}])
-
-    assert clean(stack.run(SERVICES))
-    assert clean(stack.run(ECR))
-
-
-def test_ssm_secrets_by_name_need_ssm_in_the_task_region():
-    stack = private_with_endpoints().remove("vpce", "ssm")
-    add_task(stack, containers=[{"name": "web", "image": IMAGE,
-                                 "secrets": [{"name": "DB", "valueFrom": "/web/db/password"}]}])
-
-    assert stack.run(SERVICES).violations == [
-        line + (
-            ": RouteTable 'private' has no default route (0.0.0.0/0) to a NAT gateway or an internet gateway. Add a "
-            "0.0.0.0/0 route to a NAT gateway in a public subnet, or create interface endpoint "
-            f"com.amazonaws.{REGION}.ssm with privateDnsEnabled true in this VPC. Tasks fail to start with: {SSM_ERROR}"
-        )
-        for line in per_subnet(f"SSM (com.amazonaws.{REGION}.ssm)")
-    ]
-
-
-def test_an_image_from_a_public_registry_needs_the_internet():
-    stack = private_with_endpoints()
-    add_task(stack, containers=[{"name": "web", "image": "nginx:1.27", "essential": True}])
-
-    assert stack.run(SERVICES).violations == [
-        line + (
-            ": RouteTable 'private' has no default route (0.0.0.0/0) to a NAT gateway or an internet gateway. Add a "
-            "0.0.0.0/0 route to a NAT gateway in a public subnet, or copy the image into a private ECR repository. "
-            f"Tasks fail to start with: {PUBLIC_PULL_ERROR}"
-        )
-        for line in per_subnet("the internet (image nginx:1.27 from registry docker.io)")
-    ]
     assert clean(stack.run(ECR))
 
 
@@ -565,9 +401,6 @@ def test_an_ecr_image_in_another_region_cannot_use_this_vpcs_endpoints():
         f"{ECR_API_ERROR}"
     )
     assert len(violations) == 2
-
-
-# --- several runners ------------------------------------------------------------------------------
 
 
 def test_several_services_sharing_subnets_are_each_reported():
@@ -599,9 +432,6 @@ def test_a_task_set_is_checked_like_a_service():
     ]
 
 
-# --- missing properties, defaults, other types --------------------------------------------------
-
-
 def test_a_service_without_security_groups_uses_the_vpc_default_group():
     stack = private_with_endpoints()
     del stack.props("service", "web")["networkConfiguration"]["securityGroups"]
@@ -628,16 +458,6 @@ def test_a_bridge_mode_task_definition_is_not_checked():
     assert clean(stack.run(ECR))
 
 
-def test_a_stack_without_ecs_services_has_nothing_to_check():
-    stack = Stack().add("bucket", "logs", {"bucket": "logs"})
-    stack.add("subnet", "lonely", {"vpcId": "vpc-9"})
-
-    for policy in (ECR, SERVICES):
-        with pytest.raises(_NotApplicableError) as raised:
-            stack.run(policy)
-        assert raised.value.reason == "the stack has no ECS service or task set"
-
-
 def test_wrongly_typed_properties_do_not_raise():
     stack = private_with_nat()
     stack.props("service", "web")["networkConfiguration"] = {"subnets": "subnet-pa", "securityGroups": 5,
@@ -655,47 +475,6 @@ def test_wrongly_typed_properties_do_not_raise():
             f"gateway endpoint com.amazonaws.{REGION}.s3 on this route table in this VPC. Tasks fail to start with: "
             f"{ECR_API_ERROR}")
     ]
-
-
-# --- unknowns at preview ----------------------------------------------------------------------------
-
-
-def preview(stack: Stack) -> Stack:
-    """What a first preview sends: every ID unknown, references followed through property dependencies."""
-    refs = {}
-    for (kind, name), (props, _) in stack.items.items():
-        for output in ("id", "arn"):
-            if output in props:
-                refs[props[output]] = (kind, name)
-                props[output] = UNKNOWN
-
-    def swap(value, found):
-        if isinstance(value, str) and value in refs:
-            found.append(refs[value])
-            return UNKNOWN
-        if isinstance(value, list):
-            return [swap(v, found) for v in value]
-        if isinstance(value, dict):
-            return {k: swap(v, found) for k, v in value.items()}
-        return value
-
-    for key, (props, deps) in list(stack.items.items()):
-        new_deps = dict(deps)
-        for prop in list(props):
-            found: list = []
-            props[prop] = swap(props[prop], found)
-            if found:
-                new_deps[prop] = found
-        stack.items[key] = (props, new_deps)
-    return stack
-
-
-@pytest.mark.parametrize("build", [private_with_nat, private_with_endpoints])
-def test_a_first_preview_with_every_id_unknown_is_still_conclusive(build):
-    stack = preview(build())
-
-    assert clean(stack.run(ECR))
-    assert clean(stack.run(SERVICES))
 
 
 def test_a_first_preview_still_finds_the_missing_endpoint():
@@ -719,27 +498,6 @@ def test_an_unknown_subnet_that_no_resource_supplies_is_inconclusive():
     assert outcome.inconclusive == (
         "Cannot be verified until update: Service 'web': Service 'web' networkConfiguration (subnet: an unknown value "
         "that no resource in the stack supplies)"
-    )
-
-
-def test_unknown_container_definitions_pass_when_every_service_is_reachable():
-    stack = private_with_nat()
-    stack.props("task", "web")["containerDefinitions"] = UNKNOWN
-
-    assert clean(stack.run(ECR))
-    assert clean(stack.run(SERVICES))
-
-
-def test_unknown_container_definitions_without_a_general_path_are_inconclusive():
-    stack = private_with_endpoints()
-    stack.props("task", "web")["containerDefinitions"] = UNKNOWN
-
-    outcome = stack.run(SERVICES)
-
-    assert outcome.violations == []
-    assert outcome.inconclusive == (
-        "Cannot be verified until update: Service 'web' which services its tasks need: TaskDefinition 'web' "
-        "containerDefinitions (unknown)"
     )
 
 
@@ -777,4 +535,166 @@ def test_an_endpoint_of_unknown_type_is_inconclusive_rather_than_missing():
     assert outcome.violations == []
     assert outcome.inconclusive == (
         "Cannot be verified until update: Service 'web': VpcEndpoint 'ecr.dkr' vpcEndpointType (unknown)"
+    )
+
+
+def test_a_nat_subnet_routed_to_the_internet_gateway_of_another_vpc_is_a_violation():
+    stack = private_with_nat()
+    stack.add("vpc", "other", {"id": "vpc-2", "cidrBlock": "10.9.0.0/16"})
+    stack.props("igw", "igw")["vpcId"] = "vpc-2"
+
+    outcome = stack.run(ECR)
+
+    assert outcome.violations == [
+        line + (
+            ": RouteTable 'private' routes 0.0.0.0/0 to NatGateway 'nat', but the NAT gateway's Subnet 'public-a' "
+            "routes 0.0.0.0/0 (RouteTable 'public') to InternetGateway 'igw', which is not attached to Vpc 'main' "
+            "(it is attached to Vpc 'other'). Attach InternetGateway 'igw' to Vpc 'main' (its vpcId, or an "
+            "InternetGatewayAttachment), or route 0.0.0.0/0 to the internet gateway of Vpc 'main'. "
+            f"Tasks fail to start with: {ECR_API_ERROR}"
+        )
+        for line in per_subnet(ECR_ALL)
+    ]
+    assert outcome.inconclusive is None
+
+
+def test_a_public_subnet_routed_to_a_detached_internet_gateway_is_a_violation():
+    stack = public_tasks(assignPublicIp=True)
+    del stack.props("igw", "igw")["vpcId"]
+
+    assert stack.run(ECR).violations == [
+        line + (
+            ": RouteTable 'public' routes 0.0.0.0/0 to InternetGateway 'igw', which is not attached to Vpc 'main' "
+            "(it is attached to no VPC). Attach InternetGateway 'igw' to Vpc 'main' (its vpcId, or an "
+            "InternetGatewayAttachment), or route 0.0.0.0/0 to the internet gateway of Vpc 'main'. "
+            f"Tasks fail to start with: {ECR_API_ERROR}"
+        )
+        for line in per_subnet(ECR_ALL, subnets=PUBLIC)
+    ]
+
+
+def test_an_attachment_to_another_vpc_does_not_count():
+    stack = private_with_nat()
+    del stack.props("igw", "igw")["vpcId"]
+    stack.add("vpc", "other", {"id": "vpc-2", "cidrBlock": "10.9.0.0/16"})
+    stack.add("igw-attach", "igw", {"internetGatewayId": "igw-1", "vpcId": "vpc-2"})
+
+    violations = stack.run(ECR).violations
+
+    assert [v.split(": ", 1)[1].split(". ")[0] for v in violations] == [
+        "RouteTable 'private' routes 0.0.0.0/0 to NatGateway 'nat', but the NAT gateway's Subnet 'public-a' routes "
+        "0.0.0.0/0 (RouteTable 'public') to InternetGateway 'igw', which is not attached to Vpc 'main' (it is "
+        "attached to Vpc 'other')"] * 2
+
+
+@pytest.mark.parametrize("attach", ["vpcId", "attachment"])
+def test_a_first_preview_follows_the_attachment_through_the_graph(attach):
+    stack = private_with_nat()
+    if attach == "attachment":
+        del stack.props("igw", "igw")["vpcId"]
+        stack.add("igw-attach", "igw", {"internetGatewayId": "igw-1", "vpcId": "vpc-1"})
+
+    stack = preview(stack)
+
+    assert stack.props("igw", "igw").get("vpcId", UNKNOWN) is UNKNOWN
+    assert clean(stack.run(ECR))
+
+
+def test_a_first_preview_still_finds_the_gateway_of_another_vpc():
+    stack = private_with_nat()
+    stack.add("vpc", "other", {"id": "vpc-2", "cidrBlock": "10.9.0.0/16"})
+    stack.props("igw", "igw")["vpcId"] = "vpc-2"
+
+    violations = preview(stack).run(ECR).violations
+
+    assert [v.split(" (it is attached to ")[1].split(")")[0] for v in violations] == ["Vpc 'other'"] * 2
+
+
+def test_an_unknown_gateway_vpc_that_no_resource_supplies_is_inconclusive():
+    stack = private_with_nat()
+    stack.props("igw", "igw")["vpcId"] = UNKNOWN
+
+    outcome = stack.run(ECR)
+
+    assert outcome.violations == []
+    assert outcome.inconclusive == (
+        "Cannot be verified until update: Service 'web': InternetGateway 'igw' vpcId (unknown VPCs)"
+    )
+
+
+def test_an_attachment_with_an_unknown_gateway_is_inconclusive_for_a_detached_gateway():
+    stack = private_with_nat()
+    del stack.props("igw", "igw")["vpcId"]
+    stack.add("igw-attach", "igw", {"internetGatewayId": UNKNOWN, "vpcId": "vpc-1"})
+
+    outcome = stack.run(ECR)
+
+    assert outcome.violations == []
+    assert outcome.inconclusive == (
+        "Cannot be verified until update: Service 'web': InternetGatewayAttachment 'igw' internetGatewayId "
+        "(unknown, no internet gateway in the stack supplies it)"
+    )
+
+
+def test_an_internet_gateway_outside_the_stack_is_inconclusive_with_look_ups_off():
+    stack = private_with_nat().remove("igw", "igw")
+    stack.props("rt", "public")["routes"] = [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-0abc"}]
+
+    outcome = stack.run(ECR)
+
+    assert outcome.violations == []
+    assert outcome.inconclusive == (
+        "Cannot be verified until update: Service 'web': internet gateway igw-0abc (outside the stack): live "
+        "look-ups are off (liveLookups: off)"
+    )
+
+
+def test_the_ec2_launch_type_in_a_public_subnet_is_a_violation_without_the_public_ip_fix():
+    stack = public_tasks(assignPublicIp=True)
+    stack.props("service", "web")["launchType"] = "EC2"
+
+    assert stack.run(ECR).violations == [
+        line + (
+            ": RouteTable 'public' routes 0.0.0.0/0 to an internet gateway, but Service 'web' runs its tasks outside "
+            "Fargate (launchType 'EC2'), where an awsvpc task gets no public IP; a task without a public IP cannot "
+            "use an internet gateway. Run the tasks in private subnets routed to a NAT gateway, or give them VPC "
+            "endpoints (networkConfiguration.assignPublicIp applies to Fargate only). "
+            f"Tasks fail to start with: {ECR_API_ERROR}"
+        )
+        for line in per_subnet(ECR_ALL, subnets=PUBLIC)
+    ]
+
+
+@pytest.mark.parametrize("settings,item", [
+    ({"launchType": UNKNOWN}, "Service 'web' launchType (unknown)"),
+    ({"capacityProviderStrategies": [{"capacityProvider": UNKNOWN, "weight": 1}]},
+     "Service 'web' capacityProviderStrategies (an unknown capacity provider)"),
+], ids=["launchType", "capacity provider"])
+def test_an_unknown_launch_type_in_a_public_subnet_is_inconclusive(settings, item):
+    stack = public_tasks(assignPublicIp=True)
+    stack.props("service", "web").update(settings)
+
+    outcome = stack.run(ECR)
+
+    assert outcome.violations == []
+    # One item for both subnets: the findings merge identical items.
+    assert outcome.inconclusive == f"Cannot be verified until update: Service 'web': {item}"
+
+
+def endpoints_in_an_adopted_vpc():
+    """Endpoints, subnets and groups in the stack; the VPC itself only referenced by ID."""
+    stack = private_with_endpoints().remove("vpc", "main")
+    for (_, _), (props, _) in stack.items.items():
+        if props.get("vpcId") == "vpc-1":
+            props["vpcId"] = "vpc-0adopted"
+    return stack
+
+
+def test_an_adopted_vpc_whose_dns_attributes_cannot_be_looked_up_is_inconclusive():
+    outcome = endpoints_in_an_adopted_vpc().run(ECR)
+
+    assert outcome.violations == []
+    assert outcome.inconclusive == (
+        "Cannot be verified until update: Service 'web': VPC vpc-0adopted (outside the stack) enableDnsHostnames: "
+        "live look-ups are off (liveLookups: off)"
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import boto3
 import pytest
 
-import lb
+from model.load_balancing import cidrs_cover
 from model.values import UNKNOWN
+from rules.ecs_alb_reaches_tasks import ecs_alb_reaches_tasks
 from tests.policies.test_ecs_harness import SG, SUBNET, replace, run_stack, spec, web_stack
 
-RULE = lb.ecs_alb_reaches_tasks
+RULE = ecs_alb_reaches_tasks
 OFF = {"liveLookups": "off"}
 SERVICE_URN = "urn:pulumi:test::berth::aws:ecs/service:Service::web"
 ALB_URN = "urn:pulumi:test::berth::aws:lb/loadBalancer:LoadBalancer::alb"
@@ -131,11 +132,11 @@ def test_ignores_other_resource_types():
 
 
 def test_cidrs_cover():
-    assert lb.cidrs_cover(["0.0.0.0/0"], []) is True
-    assert lb.cidrs_cover(["10.0.0.0/8"], ["10.1.0.0/24", "10.2.0.0/24"]) is True
-    assert lb.cidrs_cover(["10.1.0.0/24"], ["10.1.0.0/24", "10.2.0.0/24"]) is False
-    assert lb.cidrs_cover([UNKNOWN], ["10.1.0.0/24"]) is None
-    assert lb.cidrs_cover(["not-a-cidr", 5], ["10.1.0.0/24"]) is False
+    assert cidrs_cover(["0.0.0.0/0"], []) is True
+    assert cidrs_cover(["10.0.0.0/8"], ["10.1.0.0/24", "10.2.0.0/24"]) is True
+    assert cidrs_cover(["10.1.0.0/24"], ["10.1.0.0/24", "10.2.0.0/24"]) is False
+    assert cidrs_cover([UNKNOWN], ["10.1.0.0/24"]) is None
+    assert cidrs_cover(["not-a-cidr", 5], ["10.1.0.0/24"]) is False
 
 
 # --- security groups outside the stack, read with ec2 describe_security_groups -----------------------

@@ -1,4 +1,4 @@
-"""Rules of the ecr area (see ../shared/policy-catalog.md).
+"""ecr-repository-hardened: ECR repositories scan on push, use immutable tags and have a lifecycle policy.
 
 `ecr-repository-hardened` is a stack rule although it judges one repository at a time:
 the lifecycle policy and registry-wide scanning are separate resources that only a

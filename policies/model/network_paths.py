@@ -1,4 +1,4 @@
-"""Rules of the network area (see ../shared/policy-catalog.md): can tasks reach what they start with?
+"""The paths from a task's subnet to what it needs at start.
 
 For every awsvpc ECS service and task set, every subnet it runs tasks in, and every AWS
 service the task needs before its containers start, one of these paths must work:
@@ -13,22 +13,14 @@ so when one exists it is the only path: a NAT gateway does not rescue a broken e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import Severity
-
-from kit import stack_policy
 from model import ecs as ecs_model
-from model.aws_types import ECS_TASK_DEFINITION
-from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
 from model.network import (
     ANYWHERE,
     HTTPS,
-    SECURITY_GROUPS,
-    SUBNETS,
     Endpoint,
     Network,
     RouteTable,
@@ -42,10 +34,10 @@ from model.network import (
     cidr_covers,
     is_public_cidr,
 )
-from model.stack_index import StackIndex
-from model.values import Malformed, Resource, is_unknown
+from model.values import Resource, is_unknown
 
 INTERNET = "internet"
+
 
 SERVICE_NAMES = {
     "ecr.api": "ECR API",
@@ -54,37 +46,6 @@ SERVICE_NAMES = {
     "logs": "CloudWatch Logs",
     "ssm": "SSM",
     "secretsmanager": "Secrets Manager",
-}
-
-# What the ECS agent prints when the call times out (field notes §2, and the agent's
-# messages for the log driver and the secrets it fetches).
-AWS_ERRORS = {
-    "ecr.api": "ResourceInitializationError: unable to pull secrets or registry auth operation error ECR: "
-               "GetAuthorizationToken, exceeded maximum number of attempts dial tcp <ip>:443: i/o timeout",
-    "ecr.dkr": "CannotPullContainerError: failed to do request  dial tcp <ip>:443: i/o timeout",
-    "s3": "CannotPullContainerError: failed to do request  dial tcp <ip>:443: i/o timeout",
-    "logs": "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
-            "failed to create Cloudwatch log stream: RequestError: send request failed dial tcp <ip>:443: i/o timeout",
-    "ssm": "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
-           "failed: unable to retrieve secrets from ssm: RequestError: send request failed dial tcp <ip>:443: "
-           "i/o timeout",
-    "secretsmanager": "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
-                      "retrieval failed: unable to retrieve secret from asm: RequestError: send request failed "
-                      "dial tcp <ip>:443: i/o timeout",
-    INTERNET: "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to do request "
-              "dial tcp <ip>:443: i/o timeout",
-}
-
-CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
-    **LIVE_LOOKUP_SCHEMA,
-    "checkEndpointAzs": {
-        "type": "boolean",
-        "default": True,
-        "description": (
-            "Report an interface endpoint without a subnet in an AZ the tasks run in (a resilience "
-            "defect: tasks there reach it across AZs and lose it when its AZ fails)."
-        ),
-    },
 }
 
 
@@ -105,9 +66,6 @@ class Leg:
     problem: str = ""
     fix: str = ""
     weight: int = 0
-
-
-# --- what a task needs at start ---------------------------------------------------------
 
 
 def _arn_parts(value: str) -> tuple[str, str] | None:
@@ -169,9 +127,6 @@ def _describe_need(need: Need, region: str) -> str:
     if need.service == INTERNET:
         return f"the internet ({need.why})"
     return f"{SERVICE_NAMES[need.service]} ({_service_name(need, region)})"
-
-
-# --- paths ------------------------------------------------------------------------------
 
 
 class Reach:
@@ -514,231 +469,6 @@ def evaluate_need(reach: Reach, need: Need, vpc_key: str) -> Leg:
     return max(legs, key=lambda leg: leg.weight)
 
 
-# --- the rules --------------------------------------------------------------------------
-
-
-def _endpoint_fix(needs: list[Need], region: str) -> str:
-    interfaces = [_service_name(n, region) for n in needs if n.service not in ("s3", INTERNET)]
-    parts = []
-    if interfaces:
-        parts.append("interface endpoint" + ("s " if len(interfaces) > 1 else " ") + _join(interfaces)
-                     + " with privateDnsEnabled true")
-    if any(n.service == "s3" for n in needs):
-        parts.append(f"a gateway endpoint {_service_name(next(n for n in needs if n.service == 's3'), region)} "
-                     "on this route table")
-    return " and ".join(parts)
-
-
-def _region_of(subnet: Subnet, runner: Resource, config: dict) -> str:
-    zone = subnet.zone
-    if isinstance(zone, str) and zone[-1:].isalpha() and zone.count("-") >= 2:
-        return zone[:-1]
-    for value in (runner.provider_props.get("region"), config.get("awsRegion")):
-        if isinstance(value, str) and value:
-            return value
-    return "<region>"
-
-
-def _zone_text(subnet: Subnet) -> str:
-    return subnet.zone if isinstance(subnet.zone, str) else "AZ known after update"
-
-
-def _containers(index: StackIndex, network: Network, runner: Resource) -> list | Unsure | None:
-    """The runner's containers; None when its task definition is not awsvpc (nothing to check)."""
-    ref = ecs_model.task_definition_of(index, runner)
-    if ref is None:
-        return Unsure.of(f"{runner.label} taskDefinition (missing)")
-    if ref.resource is not None:
-        mode = ecs_model.network_mode(ref.resource)
-        if isinstance(mode, str) and mode != "awsvpc":
-            return None
-        containers = ecs_model.containers_of(ref.resource)
-        if is_unknown(containers):
-            return Unsure.of(f"{ref.resource.label} containerDefinitions (unknown)")
-        if isinstance(containers, Malformed):
-            return Unsure.of(f"{ref.resource.label} containerDefinitions ({containers.error})")
-        return containers
-    if not isinstance(ref.value, str) or is_unknown(ref.value):
-        return Unsure.of(f"{runner.label} taskDefinition (an unknown value that no task definition here supplies)")
-    answer = network.live.call("ecs", "describe_task_definition", taskDefinition=ref.value)
-    what = f"task definition {ref.value} (outside the stack)"
-    if not answer.ok:
-        return Unsure.of(f"{what}: {answer.reason}")
-    definition = answer.data.get("taskDefinition") or {}
-    stand_in = Resource(ECS_TASK_DEFINITION, ref.value, ref.value,
-                        {"containerDefinitions": json.dumps(definition.get("containerDefinitions") or [])})
-    return ecs_model.containers_of(stand_in)
-
-
-def _validate(index: StackIndex, findings, config: dict, registry_needs: bool) -> None:
-    runners = ecs_model.services_and_task_sets(index)
-    if not runners:
-        findings.not_applicable("the stack has no ECS service or task set")
-        return
-    provider_region = next((r.provider_props.get("region") for r in runners
-                            if isinstance(r.provider_props.get("region"), str)), "")
-    network = Network(index, LiveAws.from_config(config, provider_region))
-    for runner in runners:
-        _validate_runner(index, network, runner, findings, config, registry_needs)
-
-
-def _validate_runner(index: StackIndex, network: Network, runner: Resource, findings, config: dict,
-                     registry_needs: bool) -> None:
-    settings = runner.get("networkConfiguration")
-    if settings is None:
-        return  # bridge or host networking: the tasks use the instance's network
-    if is_unknown(settings):
-        findings.inconclusive(f"{runner.label} networkConfiguration (unknown)")
-        return
-    containers = _containers(index, network, runner)
-    if containers is None:
-        return
-    if isinstance(containers, Unsure):
-        needs, unknown_needs = [], list(containers.items)
-    else:
-        needs, unknown_needs = needs_of(containers, registry_needs)
-    if not needs and not unknown_needs:
-        return
-    subnet_keys = network.keys(runner, "networkConfiguration", ecs_model.subnets_of(runner), SUBNETS, "subnet")
-    group_value = settings.get("securityGroups") if isinstance(settings, dict) else None
-    group_keys = network.keys(runner, "networkConfiguration", group_value, SECURITY_GROUPS, "security group")
-    public_ip = settings.get("assignPublicIp", False) if isinstance(settings, dict) else False
-    for key in subnet_keys:
-        subnet = network.subnet(key)
-        if isinstance(subnet, Unsure):
-            _inconclusive(findings, runner, subnet)
-            continue
-        table = network.route_table_of(subnet)
-        if isinstance(table, Unsure):
-            _inconclusive(findings, runner, table)
-            continue
-        if isinstance(subnet.vpc, Unsure):
-            _inconclusive(findings, runner, subnet.vpc)
-            continue
-        keys = group_keys or [network.default_group_of(subnet.vpc)]
-        reach = Reach(network, runner, subnet, table, [network.security_group(k) for k in keys], public_ip)
-        region = _region_of(subnet, runner, config)
-        _judge(findings, reach, subnet.vpc, needs, region, config)
-        if unknown_needs:
-            _judge_unknown_needs(findings, reach, subnet.vpc, runner, unknown_needs)
-
-
-def _judge(findings, reach: Reach, vpc_key: str, needs: list[Need], region: str, config: dict) -> None:
-    broken: dict[tuple[str, str], list[Need]] = {}
-    for need in needs:
-        leg = evaluate_need(reach, need, vpc_key)
-        if isinstance(leg.ok, Unsure):
-            _inconclusive(findings, reach.runner, leg.ok)
-        elif leg.ok is False:
-            broken.setdefault((leg.problem, leg.fix), []).append(need)
-        elif need.service != INTERNET and config.get("checkEndpointAzs", True) is True:
-            _check_endpoint_zones(findings, reach, vpc_key, need, region)
-    for (problem, fix), group in broken.items():
-        services = _join([_describe_need(n, region) for n in group])
-        if problem.endswith("to a NAT gateway or an internet gateway"):
-            alternatives = []
-            aws_needs = [n for n in group if n.service != INTERNET]
-            if aws_needs:
-                alternatives.append(f"create {_endpoint_fix(aws_needs, region)} in this VPC")
-            if len(aws_needs) < len(group):
-                alternatives.append("copy the image into a private ECR repository")
-            fix = f"{fix}, or {' and '.join(alternatives)}"
-        findings.violation(
-            f"{reach.runner.label} runs tasks in {reach.subnet.label} ({_zone_text(reach.subnet)}) that cannot reach "
-            f"{services}: {problem}. {fix}. Tasks fail to start with: {AWS_ERRORS[group[0].service]}",
-            reach.runner.urn,
-        )
-
-
-def _check_endpoint_zones(findings, reach: Reach, vpc_key: str, need: Need, region: str) -> None:
-    endpoints, _ = reach.network.endpoints_in(vpc_key)
-    for endpoint in endpoints:
-        if _matches(endpoint, need) is not True or endpoint.endpoint_type != "Interface" or endpoint.private_dns is not True:
-            continue
-        zones = [s.zone for s in endpoint.subnets if isinstance(s, Subnet)]
-        unsure = [s for s in endpoint.subnets if isinstance(s, Unsure)]
-        zone = reach.subnet.zone
-        if zone in zones:
-            return
-        if not isinstance(zone, str) or unsure or any(not isinstance(z, str) for z in zones):
-            _inconclusive(findings, reach.runner, Unsure.of(
-                f"the AZs of {reach.subnet.label} and of the subnets of {endpoint.label}"))
-            return
-        there = _join(sorted(set(zones)))
-        findings.violation(
-            f"{reach.runner.label} runs tasks in {reach.subnet.label} ({zone}), but {endpoint.label} "
-            f"({_service_name(need, region)}) has no subnet in {zone} (its subnets are in {there}): the tasks reach it "
-            f"across AZs, pay for cross-AZ traffic and lose {SERVICE_NAMES[need.service]} when {there} fails. "
-            f"Add a subnet in {zone} to the subnetIds of {endpoint.label}.",
-            reach.runner.urn,
-        )
-        return
-
-
-def _judge_unknown_needs(findings, reach: Reach, vpc_key: str, runner: Resource, unknown: list[str]) -> None:
-    # Which services the task needs is not known; only a path that reaches every
-    # service makes that irrelevant: the internet with no endpoint capturing any name.
-    endpoints, _ = reach.network.endpoints_in(vpc_key)
-    if reach.internet().ok is True and not any(e.private_dns is True for e in endpoints):
-        return
-    _inconclusive(findings, runner, Unsure(tuple(unknown)), "which services its tasks need")
-
-
-def _inconclusive(findings, runner: Resource, unsure: Unsure, about: str = "") -> None:
-    lead = f"{runner.label} {about}: " if about else f"{runner.label}: "
-    findings.inconclusive(lead + "; ".join(unsure.items))
-
-
 def _join(items: Iterable[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def validate_reach_ecr(index: StackIndex, findings, config: dict) -> None:
-    _validate(index, findings, config, registry_needs=True)
-
-
-def validate_reach_task_services(index: StackIndex, findings, config: dict) -> None:
-    _validate(index, findings, config, registry_needs=False)
-
-
-ecs_subnets_reach_ecr = stack_policy(
-    name="ecs-subnets-reach-ecr",
-    description=(
-        "Checks that every subnet an awsvpc ECS service or task set runs in can reach ECR API, ECR DKR and S3 "
-        "through a public IP and an internet gateway, a NAT gateway, or VPC endpoints."
-    ),
-    validate=validate_reach_ecr,
-    severity=Severity.CRITICAL,
-    remediation_steps=(
-        "Give the task subnets a path to ECR: a 0.0.0.0/0 route to a NAT gateway that sits in a public subnet; "
-        "or interface endpoints com.amazonaws.<region>.ecr.api and com.amazonaws.<region>.ecr.dkr with "
-        "privateDnsEnabled true, a subnet in every task AZ and a security group admitting TCP 443 from the task "
-        "security group (which must allow TCP 443 out), plus a gateway endpoint com.amazonaws.<region>.s3 on the "
-        "task subnets' route tables; or, for Fargate tasks in a public subnet, networkConfiguration.assignPublicIp true "
-        "(tasks on EC2 instances get no public IP). The internet gateway must be attached to the task VPC."
-    ),
-    url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
-    config_schema=CONFIG_SCHEMA,
-)
-
-ecs_subnets_reach_task_services = stack_policy(
-    name="ecs-subnets-reach-task-services",
-    description=(
-        "Checks that every subnet an awsvpc ECS service or task set runs in can reach the services its tasks "
-        "need at start: CloudWatch Logs for awslogs, SSM and Secrets Manager for secrets, the internet for "
-        "images from public registries."
-    ),
-    validate=validate_reach_task_services,
-    severity=Severity.CRITICAL,
-    remediation_steps=(
-        "Give the task subnets a path to each service: a 0.0.0.0/0 route to a NAT gateway in a public subnet, or "
-        "interface endpoints com.amazonaws.<region>.logs, .ssm and .secretsmanager with privateDnsEnabled true and "
-        "security groups passing TCP 443 from the tasks. Images from registries outside ECR need the NAT gateway "
-        "(or, on Fargate, a public IP in a public subnet), or copy them into ECR."
-    ),
-    url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html",
-    config_schema=CONFIG_SCHEMA,
-)
-
-POLICIES: list = [ecs_subnets_reach_ecr, ecs_subnets_reach_task_services]

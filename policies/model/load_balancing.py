@@ -1,4 +1,4 @@
-"""Rules of the load-balancer area, and the traffic graph the ECS rules share.
+"""Load balancing as rules read it: the traffic graph the ECS rules share.
 
 The graph: a service's `loadBalancers[].targetGroupArn` names a target group; listeners
 and listener rules forward to target groups; listeners belong to a load balancer; load
@@ -13,17 +13,12 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_policy import Severity
-
-from kit import Findings, stack_policy
 from model.aws_types import (
     EC2_DEFAULT_SECURITY_GROUP,
     EC2_DEFAULT_SUBNET,
     EC2_SECURITY_GROUP,
     EC2_SECURITY_GROUP_RULE,
     EC2_SUBNET,
-    ECS_SERVICE,
-    ECS_TASK_SET,
     LB_LISTENER,
     LB_LISTENER_RULE,
     LB_LOAD_BALANCER,
@@ -31,33 +26,17 @@ from model.aws_types import (
     VPC_SECURITY_GROUP_EGRESS_RULE,
     VPC_SECURITY_GROUP_INGRESS_RULE,
 )
-from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
+from model.live_aws import LiveAws
 from model.stack_index import Ref, StackIndex
-from model.values import Resource, get_path, is_unknown
+from model.values import Resource, as_int, as_list, get_path, is_unknown
 
 SECURITY_GROUPS = (EC2_SECURITY_GROUP, EC2_DEFAULT_SECURITY_GROUP)
+
+
 SUBNETS = (EC2_SUBNET, EC2_DEFAULT_SUBNET)
+
+
 ARN_KEYS = ("arn", "id")
-
-
-def as_int(value: Any) -> int | None:
-    """An integer property (ints, or digit strings as the engine sometimes sends them); None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def as_list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-# --- listeners, target groups, load balancers -------------------------------------------------
 
 
 def _forward_values(actions: Any) -> list:
@@ -157,9 +136,6 @@ def load_balancer_blocks(runner: Resource) -> Any:
     if is_unknown(blocks):
         return blocks
     return [b for b in as_list(blocks) if isinstance(b, dict) or is_unknown(b)]
-
-
-# --- security groups --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -278,8 +254,6 @@ def _owned_by(owner: Resource, rule: Resource, group: Resource) -> bool:
     return owner is _OUTSIDE and group.type == LIVE_SECURITY_GROUP and rule.props.get("securityGroupId") == group.name
 
 
-# --- security groups outside the stack, read from AWS --------------------------------------------
-
 LIVE_SECURITY_GROUP = "live:ec2:SecurityGroup"
 
 
@@ -366,219 +340,3 @@ def subnet_cidrs(index: StackIndex, owner: Resource, prop: str, value: Any) -> t
         else:
             unresolved = True
     return cidrs, unresolved
-
-
-# --- ecs-alb-reaches-tasks ---------------------------------------------------------------------
-
-
-@dataclass
-class _Path:
-    """What one load-balancer block needs: the balancer, its groups and subnets, the tasks' groups."""
-
-    runner: Resource
-    port: int
-    balancer: Resource
-    balancer_groups: list[Resource]
-    balancer_cidrs: list[str]
-    task_groups: list[Resource]
-    task_cidrs: list[str]
-    unresolved: list[str]
-
-
-def _groups(index: StackIndex, owner: Resource, prop: str, value: Any, unresolved: list[str], what: str,
-            live: LiveAws) -> list[Resource]:
-    found, outside = [], []
-    for ref in index.refs(owner, prop, value, SECURITY_GROUPS):
-        if ref.resource is not None:
-            found.append(ref.resource)
-        elif ref.resolved and isinstance(ref.value, str):
-            outside.append(ref.value)
-        else:
-            unresolved.append(f"{what} {ref.describe()} (not a security group in this stack)")
-    return found + live_security_groups(live, outside, what, unresolved)
-
-
-def _paths(index: StackIndex, runner: Resource, findings: Findings, config: dict) -> list[_Path]:
-    blocks = load_balancer_blocks(runner)
-    if is_unknown(blocks):
-        findings.inconclusive(f"{runner.label} loadBalancers")
-        return []
-    network = runner.props.get("networkConfiguration")
-    if is_unknown(network):
-        findings.inconclusive(f"{runner.label} networkConfiguration")
-        return []
-    paths = []
-    for number, block in enumerate(blocks):
-        if is_unknown(block):
-            findings.inconclusive(f"{runner.label} loadBalancers[{number}]")
-            continue
-        port = as_int(block.get("containerPort"))
-        if port is None:
-            if is_unknown(block.get("containerPort")):
-                findings.inconclusive(f"{runner.label} loadBalancers[{number}].containerPort")
-            continue
-        target = target_group_of(index, runner, block)
-        if target is None:
-            continue
-        if target.resource is None:
-            findings.inconclusive(
-                f"{runner.label} loadBalancers[{number}] target group {target.describe()} is not in this stack"
-            )
-            continue
-        forwarders = forwarders_of(index, target.resource)
-        balancers = {}
-        for forwarder in forwarders.found:
-            ref = load_balancer_of(index, forwarder)
-            if ref is not None and ref.resource is not None:
-                balancers[ref.resource.urn] = ref.resource
-            elif ref is not None:
-                findings.inconclusive(f"{forwarder.label} load balancer {ref.describe()} is not in this stack")
-        if not balancers and forwarders.unresolved:
-            findings.inconclusive(f"the load balancer that forwards to {target.resource.label}")
-        network = network if isinstance(network, dict) else {}
-        for balancer in balancers.values():
-            unresolved: list[str] = []
-            task_value = network.get("securityGroups")
-            if task_value is None or (isinstance(task_value, list) and not task_value):
-                findings.inconclusive(
-                    f"{runner.label} uses the VPC's default security group (networkConfiguration.securityGroups "
-                    "is not set), whose rules are not in this stack"
-                )
-                continue
-            task_groups = _groups(index, runner, "networkConfiguration", task_value, unresolved,
-                                  "task security group", _live(config, runner))
-            balancer_groups = _groups(
-                index, balancer, "securityGroups", balancer.props.get("securityGroups"), unresolved,
-                "load balancer security group", _live(config, balancer),
-            )
-            balancer_cidrs, balancer_unknown = subnet_cidrs(
-                index, balancer, "subnets", balancer.props.get("subnets")
-            )
-            task_cidrs, task_unknown = subnet_cidrs(index, runner, "networkConfiguration", network.get("subnets"))
-            if balancer_unknown:
-                unresolved.append(f"{balancer.label} subnet CIDRs")
-            if task_unknown:
-                unresolved.append(f"{runner.label} subnet CIDRs")
-            paths.append(_Path(runner, port, balancer, balancer_groups, balancer_cidrs, task_groups, task_cidrs,
-                               unresolved))
-    return paths
-
-
-def _live(config: dict, resource: Resource) -> LiveAws:
-    region = resource.provider_props.get("region")
-    return LiveAws.from_config(config, region if isinstance(region, str) else "")
-
-
-def _admits(index: StackIndex, path: _Path) -> bool | None:
-    """Whether some task group admits the balancer on the port: True, False, None (cannot tell)."""
-    return _some_group_allows(index, path.task_groups, "ingress", path.port, path.balancer_groups,
-                              path.balancer_cidrs)
-
-
-def _lets_out(index: StackIndex, path: _Path) -> bool | None:
-    """Whether some balancer group lets traffic out to the tasks on the port."""
-    if not path.balancer_groups:
-        # A network load balancer without security groups does not filter its own traffic.
-        return True
-    return _some_group_allows(index, path.balancer_groups, "egress", path.port, path.task_groups,
-                              path.task_cidrs)
-
-
-def _some_group_allows(index: StackIndex, groups: list[Resource], direction: str, port: int,
-                       peer_groups: list[Resource], peer_cidrs: list[str]) -> bool | None:
-    """Whether a `direction` rule of one of `groups` covers TCP `port` to or from the peers.
-
-    True as soon as one rule does; None when some rule could not be read and none did.
-    """
-    unknown = False
-    for group in groups:
-        rules, some_unknown = security_group_rules(index, group, direction)
-        unknown = unknown or some_unknown
-        for rule in rules:
-            covers = rule.covers_tcp_port(port)
-            if covers is None:
-                unknown = True
-                continue
-            if not covers:
-                continue
-            if rule.self_ref and group in peer_groups:
-                return True
-            peers, peer_unknown = rule_peers(index, rule)
-            if any(peer in peer_groups for peer in peers) or _names_a_peer_id(rule, peer_groups):
-                return True
-            unknown = unknown or peer_unknown
-            by_cidr = cidrs_cover(rule.cidrs, peer_cidrs)
-            if by_cidr:
-                return True
-            unknown = unknown or by_cidr is None
-    return None if unknown else False
-
-
-def _names_a_peer_id(rule: SgRule, peer_groups: list[Resource]) -> bool:
-    """Whether the rule names a peer by its known ID (how groups read from AWS are matched)."""
-    ids = {g.props.get("id") for g in peer_groups if isinstance(g.props.get("id"), str)}
-    groups = rule.groups
-    return not is_unknown(groups) and any(isinstance(g, str) and g in ids for g in as_list(groups))
-
-
-def _names(resources: list[Resource]) -> str:
-    return ", ".join(r.label for r in resources) or "none"
-
-
-def validate_alb_reaches_tasks(index: StackIndex, findings: Findings, config: dict) -> None:
-    if not any(r.props.get("loadBalancers") is not None for r in index.of_type(ECS_SERVICE, ECS_TASK_SET)):
-        findings.not_applicable("no ECS service or task set in the stack has a loadBalancers block")
-    for runner in index.of_type(ECS_SERVICE, ECS_TASK_SET):
-        for path in _paths(index, runner, findings, config):
-            if not path.task_groups and path.unresolved:
-                findings.inconclusive("; ".join(path.unresolved))
-                continue
-            admits = _admits(index, path)
-            if admits is False and not path.unresolved:
-                findings.violation(
-                    f"{runner.label} task security groups ({_names(path.task_groups)}) do not admit "
-                    f"{path.balancer.label} (security groups: {_names(path.balancer_groups)}) on tcp {path.port}: "
-                    f"add an ingress rule to a task security group from the load balancer's security group on "
-                    f"port {path.port}; until then health checks fail with \"Target.Timeout: Request timed out\" "
-                    "and ECS keeps replacing the tasks",
-                    runner.urn,
-                )
-            elif admits is not True:
-                findings.inconclusive(
-                    f"{runner.label} ingress from {path.balancer.label} on tcp {path.port}"
-                    + (f" ({'; '.join(path.unresolved)})" if path.unresolved else "")
-                )
-            lets_out = _lets_out(index, path)
-            if lets_out is False and not path.unresolved:
-                findings.violation(
-                    f"{path.balancer.label} security groups ({_names(path.balancer_groups)}) do not let traffic out "
-                    f"to {runner.label} tasks on tcp {path.port}: add an egress rule to the load balancer's "
-                    f"security group towards the task security group on port {path.port} (a security group "
-                    "created by Pulumi has no egress rule unless one is declared)",
-                    path.balancer.urn,
-                )
-            elif lets_out is not True:
-                findings.inconclusive(
-                    f"{path.balancer.label} egress to {runner.label} on tcp {path.port}"
-                    + (f" ({'; '.join(path.unresolved)})" if path.unresolved else "")
-                )
-
-
-ecs_alb_reaches_tasks = stack_policy(
-    name="ecs-alb-reaches-tasks",
-    description=(
-        "The task security group admits the load balancer's security group (or its subnets' CIDRs) on the "
-        "container port, and the load balancer's security group lets that traffic out."
-    ),
-    validate=validate_alb_reaches_tasks,
-    severity=Severity.HIGH,
-    remediation_steps=(
-        "Add an ingress rule to the task security group whose source is the load balancer's security group and "
-        "whose port is the container port in the service's loadBalancers block; add an egress rule to the load "
-        "balancer's security group towards the task security group on the same port."
-    ),
-    url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html",
-    config_schema=LIVE_LOOKUP_SCHEMA,
-)
-
-POLICIES: list = [ecs_alb_reaches_tasks]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import cost
 from kit import resource_from_policy_resource
+from model.prices import Estimate, cheapest_egress, estimate_stack
 from model.stack_index import StackIndex
 from model.values import UNKNOWN
+from rules.stack_cost_within_budget import stack_cost_within_budget
 from tests.policies.test_ecs_harness import (
     ENDPOINT,
     NAT,
@@ -16,7 +17,7 @@ from tests.policies.test_ecs_harness import (
     web_stack,
 )
 
-RULE = cost.stack_cost_within_budget
+RULE = stack_cost_within_budget
 
 
 def test_stays_quiet_within_the_default_budget():
@@ -26,7 +27,7 @@ def test_stays_quiet_within_the_default_budget():
 
 
 def test_estimate_of_the_web_stack():
-    estimate = cost.estimate_stack(StackIndex([resource_from_policy_resource(r) for r in policy_resources(web_stack())]))
+    estimate = estimate_stack(StackIndex([resource_from_policy_resource(r) for r in policy_resources(web_stack())]))
 
     # 2 tasks × (0.25 vCPU × 0.04048 + 0.5 GB × 0.004445) × 730 h; one ALB × 0.0225 × 730 h.
     assert (round(estimate.fargate, 2), round(estimate.load_balancer_cost, 2), estimate.tasks) == (18.02, 16.43, 2)
@@ -66,9 +67,9 @@ def test_prices_arm_tasks_at_the_arm_rate():
 
 
 def test_cheapest_egress_picks_endpoints_for_many_tasks_in_one_zone():
-    estimate = cost.Estimate(tasks=10, task_zones={"us-east-1a"}, services_needed={"ecr.api", "ecr.dkr", "logs"})
+    estimate = Estimate(tasks=10, task_zones={"us-east-1a"}, services_needed={"ecr.api", "ecr.dkr", "logs"})
 
-    assert cost.cheapest_egress(estimate) == (
+    assert cheapest_egress(estimate) == (
         "cheapest network egress for the tasks: interface endpoints (ecr.api, ecr.dkr, logs) in 1 AZ(s) plus the free "
         "S3 gateway endpoint ($21.90)"
     )

@@ -1,4 +1,4 @@
-"""Rules of the cost area (see ../shared/policy-catalog.md): an advisory monthly estimate against a budget.
+"""What a stack costs a month: on-demand prices and the estimate of a stack.
 
 The estimate counts what runs every hour whatever the traffic: Fargate vCPU and GB hours
 at the desired count, load-balancer hours, NAT gateway hours and interface endpoint hours
@@ -9,12 +9,7 @@ in it, so it is a floor, and the message says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from pulumi_policy import Severity
-
-from kit import Findings, stack_policy
-from lb import as_int, as_list
 from model import ecs as ecs_model
 from model import fargate_sizes
 from model.aws_types import (
@@ -26,17 +21,29 @@ from model.aws_types import (
     LB_LOAD_BALANCER,
 )
 from model.stack_index import StackIndex
-from model.values import Resource, get_path, is_unknown
+from model.values import Resource, as_int, as_list, get_path, is_unknown
 
 # On-demand list prices in USD, us-east-1 (https://aws.amazon.com/fargate/pricing/,
 # https://aws.amazon.com/elasticloadbalancing/pricing/, https://aws.amazon.com/vpc/pricing/,
 # https://aws.amazon.com/privatelink/pricing/). Other regions cost up to ~30 % more.
 HOURS_PER_MONTH = 730
+
+
 FARGATE_VCPU_HOUR = {"X86_64": 0.04048, "ARM64": 0.03238}
+
+
 FARGATE_GB_HOUR = {"X86_64": 0.004445, "ARM64": 0.00356}
+
+
 LOAD_BALANCER_HOUR = 0.0225  # application and network load balancers, before capacity units
+
+
 NAT_GATEWAY_HOUR = 0.045  # plus 0.045 per GB processed
+
+
 INTERFACE_ENDPOINT_HOUR_PER_AZ = 0.01  # plus 0.01 per GB processed
+
+
 PUBLIC_IPV4_HOUR = 0.005  # per public IPv4 address in use, e.g. a task with assignPublicIp
 
 
@@ -169,61 +176,3 @@ def cheapest_egress(estimate: Estimate) -> str:
     }
     choice = min(options, key=options.get)
     return f"cheapest network egress for the tasks: {choice}"
-
-
-def _number(value: Any, default: float) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    return default
-
-
-def validate_cost(index: StackIndex, findings: Findings, config: dict) -> None:
-    budget = _number(config.get("monthlyBudgetUsd"), 200.0)
-    estimate = estimate_stack(index)
-    if not (estimate.fargate_parts or estimate.load_balancers or estimate.nat_gateways or estimate.endpoints
-            or estimate.unknown):
-        findings.not_applicable("the stack has no Fargate service, load balancer, NAT gateway or interface endpoint")
-    if estimate.total > budget:
-        fargate = "; ".join(estimate.fargate_parts) or "none"
-
-        def listed(labels: list[str]) -> str:
-            return ", ".join(labels) or "none"
-
-        at_least = "at least " if estimate.unknown else ""
-        findings.violation(
-            f"The stack's estimated monthly cost is {at_least}${estimate.total:.2f}, over the budget of "
-            f"${budget:.2f} (monthlyBudgetUsd): Fargate ${estimate.fargate:.2f} ({fargate}); load balancers "
-            f"${estimate.load_balancer_cost:.2f} ({listed(estimate.load_balancers)}); NAT gateways "
-            f"${estimate.nat_cost:.2f} ({listed(estimate.nat_gateways)}); interface endpoints "
-            f"${estimate.endpoint_cost:.2f} ({listed(estimate.endpoints)}); {cheapest_egress(estimate)}. Traffic "
-            "charges come on top"
-        )
-    elif estimate.unknown:
-        findings.inconclusive("the stack's monthly cost: " + "; ".join(estimate.unknown))
-
-
-stack_cost_within_budget = stack_policy(
-    name="stack-cost-within-budget",
-    description=(
-        "The stack's estimated monthly cost of Fargate tasks, load balancers, NAT gateways and interface "
-        "endpoints stays within the configured budget."
-    ),
-    validate=validate_cost,
-    severity=Severity.LOW,
-    remediation_steps=(
-        "Right-size task cpu/memory and desired counts, share one load balancer between services, and pick the "
-        "cheapest network egress the message names (public IPs, one NAT gateway, or interface endpoints); or "
-        "raise monthlyBudgetUsd for the stack if the cost is intended."
-    ),
-    url="https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html",
-    config_schema={
-        "monthlyBudgetUsd": {
-            "type": "number",
-            "minimum": 0,
-            "default": 200,
-            "description": "Monthly budget in USD for the always-on resources of the stack.",
-        },
-    },
-)
-
-POLICIES: list = [stack_cost_within_budget]

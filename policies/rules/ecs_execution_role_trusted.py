@@ -1,0 +1,107 @@
+"""ecs-execution-role-trusted: a task that needs an execution role has one that ecs-tasks.amazonaws.com
+can assume.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pulumi_policy import Severity
+
+from kit import Findings, stack_policy
+from model import ecs as ecs_model
+from model.iam_eval import (
+    Decision,
+    evaluate_trust,
+    partly_known,
+    shown,
+)
+from model.iam_roles import RoleView
+from model.stack_index import StackIndex
+from rules._execution_roles import EXECUTION_ROLE_DOC, Task, _each_task, _join, _schema, needs_execution_role
+
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+
+
+def _validate_trusted(index: StackIndex, findings: Findings, config: dict) -> None:
+    stack, tasks = _each_task(index, config, findings)
+    for task in tasks:
+        value = task.resource.props.get("executionRoleArn")
+        if value is None or value == "":
+            needs = needs_execution_role(task.known_containers())
+            if needs:
+                findings.violation(_missing_role_message(task, needs), task.resource.urn)
+            continue
+        ref = ecs_model.role_of(index, task.resource, "executionRoleArn")
+        if ref is None or not ref.resolved:
+            findings.inconclusive(f"{task.label} executionRoleArn (not known yet, and it depends on no "
+                                  "aws:iam/role:Role of this stack)")
+            continue
+        view = stack.reader(task.place).view(ref)
+        if view.exists is None:
+            findings.inconclusive(f"{task.label} execution role {view.label} ({view.why})")
+            continue
+        if not view.exists:
+            findings.violation(
+                f"{task.label} executionRoleArn {ref.value!r} names a role that does not exist. ECS would stop the "
+                f"task with: {_unable_to_assume(view)} Create the role with a trust policy for {ECS_TASKS} and the "
+                "AWS-managed policy AmazonECSTaskExecutionRolePolicy, or point executionRoleArn at an existing one.",
+                task.resource.urn,
+            )
+            continue
+        _judge_trust(findings, task, view)
+
+
+def _judge_trust(findings: Findings, task: Task, view: RoleView) -> None:
+    context = {
+        "aws:SourceAccount": partly_known(task.place.account),
+        "aws:SourceArn": task.place.arn("ecs", partly_known("task/", None)),
+    }
+    verdict = evaluate_trust(view.trust, ECS_TASKS, context)
+    if verdict.decision is Decision.INCONCLUSIVE:
+        findings.inconclusive(f"{task.label} execution role {view.label}: {verdict.reason}")
+    elif not verdict.allowed:
+        trust = json.dumps({"Effect": "Allow", "Principal": {"Service": ECS_TASKS}, "Action": "sts:AssumeRole"})
+        findings.violation(
+            f"{task.label} execution role {view.label}: its trust policy does not let {ECS_TASKS} assume it "
+            f"({verdict.reason}). ECS would stop the task with: {_unable_to_assume(view)} "
+            f"Add this statement to the role's assumeRolePolicy: {trust}",
+            task.resource.urn,
+        )
+
+
+def _unable_to_assume(view: RoleView) -> str:
+    return (f"ECS was unable to assume the role '{shown(view.arn)}' that was provided for this task. Please verify "
+            "that the role being passed has the proper trust relationship and permissions and that your IAM user "
+            "has permissions to pass this role.")
+
+
+def _missing_role_message(task: Task, needs: list[str]) -> str:
+    if needs[0].startswith("the private ECR image"):
+        error = "ClientException: Fargate requires task definition to have execution role ARN to support ECR images."
+    elif needs[0] == "the awslogs log driver":
+        error = ("ClientException: Fargate requires task definition to have execution role ARN to support log "
+                 "driver awslogs.")
+    else:
+        error = "ResourceInitializationError: unable to pull secrets or registry auth"
+    return (f"{task.label} executionRoleArn is not set, but its containers need an execution role for "
+            f"{_join(needs)}. AWS fails with: {error} Set executionRoleArn to a role that {ECS_TASKS} can "
+            "assume, with the AWS-managed policy AmazonECSTaskExecutionRolePolicy attached.")
+
+
+ecs_execution_role_trusted = stack_policy(
+    name="ecs-execution-role-trusted",
+    description=(
+        "Every task definition that needs an execution role (private ECR image, awslogs, secrets) has one, and its "
+        "trust policy lets ecs-tasks.amazonaws.com call sts:AssumeRole."
+    ),
+    validate=_validate_trusted,
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Create an IAM role whose assumeRolePolicy allows the service principal ecs-tasks.amazonaws.com to call "
+        "sts:AssumeRole, attach the AWS-managed policy AmazonECSTaskExecutionRolePolicy, and set the task "
+        "definition's executionRoleArn to that role's ARN."
+    ),
+    url=EXECUTION_ROLE_DOC,
+    config_schema=_schema(),
+)

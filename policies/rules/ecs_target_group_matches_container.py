@@ -1,0 +1,118 @@
+"""ecs-target-group-matches-container: the container and port a service's load-balancer block names
+exist in its task definition, and the target group can receive awsvpc tasks.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import Severity
+
+from kit import Findings, stack_policy
+from model import ecs as ecs_model
+from model.ecs import Container
+from model.live_aws import LIVE_LOOKUP_SCHEMA
+from model.load_balancing import (
+    forwarders_of,
+)
+from model.stack_index import StackIndex
+from model.values import Resource, as_int, is_unknown
+from rules._ecs_services import _Block, _blocks, _container_named, _health_check_port_mismatch, _Live
+
+
+def _maps_port(container: Container, port: int) -> bool | None:
+    unknown = False
+    for mapping in container.port_mappings:
+        if is_unknown(mapping.container_port):
+            unknown = True
+        elif as_int(mapping.container_port) == port:
+            return True
+    return None if unknown else False
+
+
+def validate_target_group_matches_container(index: StackIndex, findings: Findings, config: dict) -> None:
+    live = _Live(config)
+    for block in _blocks(index, findings, live):
+        container = _container_named(block.containers, block.container_name)
+        if container is None:
+            names = ", ".join(repr(c.name) for c in block.containers) or "none"
+            findings.violation(
+                f"{block.where} containerName {block.container_name!r} is not a container of {block.task.label} "
+                f"(containers: {names}); ECS rejects the service: name a container of the task definition",
+                block.runner.urn,
+            )
+            continue
+        maps = _maps_port(container, block.port)
+        if maps is None:
+            findings.inconclusive(f"{block.task.label} container '{container.name}' portMappings")
+        elif not maps:
+            findings.violation(
+                f"{block.where} containerPort {block.port} is not mapped by container '{container.name}' of "
+                f"{block.task.label}; ECS rejects the service with \"The container {container.name} did not have "
+                f"a container port {block.port} defined\": add portMappings containerPort {block.port} or change "
+                "the service's containerPort",
+                block.runner.urn,
+            )
+        target = block.target_group
+        if target is None:
+            continue
+        _check_target_type(block, target, findings)
+        _check_forwarded(index, block, target, findings)
+        mismatch = _health_check_port_mismatch(block)
+        if mismatch:
+            findings.violation(mismatch, target.urn)
+
+
+def _check_target_type(block: _Block, target: Resource, findings: Findings) -> None:
+    mode = ecs_model.network_mode(block.task)
+    target_type = target.props.get("targetType")
+    if is_unknown(mode) or is_unknown(target_type):
+        findings.inconclusive(f"{target.label} targetType / {block.task.label} networkMode")
+        return
+    if mode == "awsvpc" and (target_type or "instance") != "ip":
+        findings.violation(
+            f"{target.label} targetType {target_type or 'instance'!r} cannot receive {block.where}: awsvpc tasks "
+            "register by IP address and ECS rejects the service (\"has target type instance, which is "
+            "incompatible with the awsvpc network mode specified in the task definition\"); set targetType "
+            "\"ip\"",
+            target.urn,
+        )
+
+
+def _check_forwarded(index: StackIndex, block: _Block, target: Resource, findings: Findings) -> None:
+    if target.props.get("_outsideStack"):
+        arns = target.props.get("loadBalancerArns")
+        attached = bool(arns) if isinstance(arns, list) else None
+        unresolved = attached is None
+    else:
+        forwarders = forwarders_of(index, target)
+        attached = bool(forwarders.found)
+        unresolved = bool(forwarders.unresolved)
+    if attached:
+        return
+    if unresolved:
+        findings.inconclusive(f"whether a listener forwards to {target.label}")
+        return
+    findings.violation(
+        f"{target.label} used by {block.where} receives no traffic: no listener or listener rule forwards to it, "
+        "and ECS rejects the service (\"The target group ... does not have an associated load balancer\"); add "
+        "a listener or listener rule whose forward action targets it",
+        target.urn,
+    )
+
+
+ecs_target_group_matches_container = stack_policy(
+    name="ecs-target-group-matches-container",
+    description=(
+        "The container and port in each service's load-balancer block exist in its task definition, and the "
+        "target group is of type ip for awsvpc tasks, receives traffic from a listener and health-checks that port."
+    ),
+    validate=validate_target_group_matches_container,
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Make the service's loadBalancers containerName and containerPort name a container of the task "
+        "definition and one of its portMappings; use targetType \"ip\" for awsvpc tasks; forward to the target "
+        "group from a listener or listener rule; leave healthCheck.port as \"traffic-port\" or set it to the "
+        "container port."
+    ),
+    url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html",
+    config_schema=LIVE_LOOKUP_SCHEMA,
+)

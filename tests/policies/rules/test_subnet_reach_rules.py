@@ -1,0 +1,150 @@
+"""Cases that hold for both subnet-reach rules (the same path judged for different needs)."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi_policy import Severity
+from pulumi_policy.policy import _NotApplicableError
+
+from model.values import UNKNOWN
+from tests.policies.model.test_network import (
+    IMAGE,
+    Stack,
+    add_task,
+    private_with_endpoints,
+    private_with_nat,
+)
+from tests.policies.rules.subnet_reach_cases import (
+    ECR,
+    SERVICES,
+    SUBNET_REACH_RULES,
+    clean,
+    per_subnet,
+    preview,
+    public_tasks,
+)
+
+PUBLIC_PULL_ERROR = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to do request "
+    "dial tcp <ip>:443: i/o timeout"
+)
+
+
+@pytest.mark.parametrize("build", [private_with_nat, private_with_endpoints])
+@pytest.mark.parametrize("policy", SUBNET_REACH_RULES, ids=lambda p: p.name)
+def test_a_compliant_stack_passes_both_rules(build, policy):
+    assert clean(build().run(policy))
+
+
+def test_the_module_lists_the_rules_in_catalog_order_with_their_texts():
+    assert [p.name for p in SUBNET_REACH_RULES] == ["ecs-subnets-reach-ecr", "ecs-subnets-reach-task-services"]
+    for policy in SUBNET_REACH_RULES:
+        assert policy.description.endswith(".") and policy.description.count(". ") == 0
+        assert policy.severity == Severity.CRITICAL
+        assert policy.url.startswith("https://docs.aws.amazon.com/")
+        assert set(policy.config_schema.properties) == {
+            "liveLookups", "awsRegion", "awsEndpointUrl", "lookupTimeoutSeconds", "checkEndpointAzs"}
+        for spec in policy.config_schema.properties.values():
+            assert {"type", "description", "default"} <= set(spec)
+
+
+def test_checklist_3_tasks_and_endpoints_sharing_one_self_referencing_group_pass():
+    stack = private_with_endpoints()
+    stack.remove("sg", "endpoints")
+    stack.props("sg", "task")["ingress"] = [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "self": True}]
+    stack.props("sg", "task")["egress"] = [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]
+    for name in ("ecr.api", "ecr.dkr", "logs", "ssm", "secretsmanager"):
+        stack.props("vpce", name)["securityGroupIds"] = ["sg-task"]
+
+    assert clean(stack.run(ECR))
+    assert clean(stack.run(SERVICES))
+
+
+def test_a_public_subnet_with_a_public_ip_passes():
+    stack = private_with_nat()
+    stack.props("service", "web")["networkConfiguration"].update(subnets=["subnet-ua", "subnet-ub"],
+                                                                 assignPublicIp=True)
+
+    assert clean(stack.run(ECR))
+    assert clean(stack.run(SERVICES))
+
+
+def test_a_task_without_awslogs_or_secrets_needs_no_other_service():
+    stack = private_with_endpoints()
+    for name in ("logs", "ssm", "secretsmanager"):
+        stack.remove("vpce", name)
+    add_task(stack, containers=[{"name": "web", "image": IMAGE, "essential": True}])
+
+    assert clean(stack.run(SERVICES))
+    assert clean(stack.run(ECR))
+
+
+def test_an_image_from_a_public_registry_needs_the_internet():
+    stack = private_with_endpoints()
+    add_task(stack, containers=[{"name": "web", "image": "nginx:1.27", "essential": True}])
+
+    assert stack.run(SERVICES).violations == [
+        line + (
+            ": RouteTable 'private' has no default route (0.0.0.0/0) to a NAT gateway or an internet gateway. Add a "
+            "0.0.0.0/0 route to a NAT gateway in a public subnet, or copy the image into a private ECR repository. "
+            f"Tasks fail to start with: {PUBLIC_PULL_ERROR}"
+        )
+        for line in per_subnet("the internet (image nginx:1.27 from registry docker.io)")
+    ]
+    assert clean(stack.run(ECR))
+
+
+def test_a_stack_without_ecs_services_has_nothing_to_check():
+    stack = Stack().add("bucket", "logs", {"bucket": "logs"})
+    stack.add("subnet", "lonely", {"vpcId": "vpc-9"})
+
+    for policy in (ECR, SERVICES):
+        with pytest.raises(_NotApplicableError) as raised:
+            stack.run(policy)
+        assert raised.value.reason == "the stack has no ECS service or task set"
+
+
+@pytest.mark.parametrize("build", [private_with_nat, private_with_endpoints])
+def test_a_first_preview_with_every_id_unknown_is_still_conclusive(build):
+    stack = preview(build())
+
+    assert clean(stack.run(ECR))
+    assert clean(stack.run(SERVICES))
+
+
+def test_unknown_container_definitions_pass_when_every_service_is_reachable():
+    stack = private_with_nat()
+    stack.props("task", "web")["containerDefinitions"] = UNKNOWN
+
+    assert clean(stack.run(ECR))
+    assert clean(stack.run(SERVICES))
+
+
+def test_an_internet_gateway_attachment_resource_attaches_the_gateway():
+    stack = private_with_nat()
+    del stack.props("igw", "igw")["vpcId"]
+    stack.add("igw-attach", "igw", {"internetGatewayId": "igw-1", "vpcId": "vpc-1"})
+
+    assert clean(stack.run(ECR))
+    assert clean(stack.run(SERVICES))
+
+
+@pytest.mark.parametrize("settings", [
+    {"launchType": "FARGATE"},
+    {"capacityProviderStrategies": [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                                    {"capacityProvider": "FARGATE_SPOT", "weight": 3}]},
+], ids=["launchType FARGATE", "Fargate capacity providers"])
+def test_fargate_in_a_public_subnet_with_a_public_ip_passes(settings):
+    stack = public_tasks(assignPublicIp=True)
+    stack.props("service", "web").update(settings)
+
+    assert clean(stack.run(ECR))
+    assert clean(stack.run(SERVICES))
+
+
+def test_the_ec2_launch_type_in_a_private_subnet_with_nat_passes():
+    stack = private_with_nat()
+    stack.props("service", "web")["launchType"] = "EC2"
+
+    assert clean(stack.run(ECR))
+    assert clean(stack.run(SERVICES))
