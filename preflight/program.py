@@ -33,6 +33,8 @@ spec = importlib.util.spec_from_file_location(
 module = importlib.util.module_from_spec(spec)
 sys.modules["_preflight_host"] = module
 spec.loader.exec_module(module)
+from _preflight_host.sdk_compat import exit_if_unsupported
+exit_if_unsupported(sys.argv[2])
 from _preflight_host.run import main
 main(sys.argv[2])
 """
@@ -111,7 +113,7 @@ def _run(project: Project, stack: str, mode: str, invokes: dict[str, list[dict[s
             )
         result = json.loads(result_path.read_text())
     if not result.get("ok"):
-        raise PreflightError(program_error_message(result.get("error") or {}, completed.stderr))
+        raise PreflightError(program_error_message(result.get("error") or {}, completed.stderr, project))
     return ProgramRun(
         resources=result["resources"],
         default_providers=result["default_providers"],
@@ -121,10 +123,19 @@ def _run(project: Project, stack: str, mode: str, invokes: dict[str, list[dict[s
     )
 
 
-def program_error_message(error: dict[str, Any], stderr: str) -> str:
+def program_error_message(error: dict[str, Any], stderr: str, project: Project | None = None) -> str:
     kind = error.get("kind")
     frames = error.get("traceback") or []
     trace = ("\nTraceback (your program's frames, most recent call last):\n" + "\n".join(frames)) if frames else ""
+    if kind == "sdk":
+        return error["message"]
+    if kind == "import" and project is not None:
+        return import_error_message(error["module"], project) + trace
+    if kind == "invoke" and error.get("provider"):
+        return (
+            f"the program called the function {error['token']} with {json.dumps(error.get('args'), sort_keys=True)}, "
+            f"and the provider rejects it: {error.get('reason')}{trace}"
+        )
     if kind == "invoke":
         return (
             f"the program called the function {error['token']} with {json.dumps(error.get('args'), sort_keys=True)}, "
@@ -139,6 +150,19 @@ def program_error_message(error: dict[str, Any], stderr: str) -> str:
         )
     message = error.get("message") or f"the program failed:\n{_tail(stderr)}"
     return f"the program failed: {message}{trace}"
+
+
+def import_error_message(module: str, project: Project) -> str:
+    source = f" ({project.interpreter_source})" if project.interpreter_source else ""
+    requirements = project.directory / "requirements.txt"
+    install = (f"`{project.interpreter} -m pip install -r {requirements}`" if requirements.is_file()
+               else f"`{project.interpreter} -m pip install {module}`")
+    return (
+        f"the program cannot import the module '{module}' with the interpreter {project.interpreter}{source}. "
+        f"Install the project's dependencies into that environment ({install}), or run preflight with the "
+        "environment that has them: set runtime.options.virtualenv in Pulumi.yaml, activate the virtualenv, "
+        "or set PULUMI_PYTHON_CMD to its python"
+    )
 
 
 def _tail(text: str, lines: int = 30) -> str:

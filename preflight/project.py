@@ -11,13 +11,13 @@ decrypted: the program gets `SECRET_PLACEHOLDER`, marked secret.
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .environment import find_interpreter
 from .errors import PreflightError
 
 SECRET_PLACEHOLDER = "[secret]"
@@ -31,6 +31,8 @@ class Project:
     interpreter: str
     config: dict[str, str] = field(default_factory=dict)
     secret_keys: list[str] = field(default_factory=list)
+    interpreter_source: str = ""
+    """How the interpreter was chosen (`virtualenv .venv`, `python3 on PATH`...), for messages."""
 
     def config_env(self) -> dict[str, str]:
         return {
@@ -62,15 +64,19 @@ def load_project(directory: Path, stack: str) -> Project:
     if main.is_dir() and not (main / "__main__.py").is_file():
         raise PreflightError(f"{main}: no __main__.py; set `main` in Pulumi.yaml to the program's file or directory")
 
+    if not isinstance(options, dict):
+        raise PreflightError(f"{project_file}: `runtime.options` must be a mapping (virtualenv, toolchain)")
     config, secret_keys = _merged_config(name, project_file, document.get("config") or {},
                                          directory / f"Pulumi.{stack}.yaml", stack)
+    interpreter = find_interpreter(directory, options)
     return Project(
         directory=directory,
         name=name,
         main=main,
-        interpreter=_interpreter(directory, options),
+        interpreter=interpreter.path,
         config=config,
         secret_keys=secret_keys,
+        interpreter_source=interpreter.how,
     )
 
 
@@ -86,15 +92,6 @@ def _read_yaml(path: Path) -> Any:
         return yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise PreflightError(f"{path}: not valid YAML: {error}") from None
-
-
-def _interpreter(directory: Path, options: dict[str, Any]) -> str:
-    virtualenv = options.get("virtualenv")
-    if virtualenv:
-        python = (directory / virtualenv / "bin" / "python")
-        if python.exists():
-            return str(python)
-    return sys.executable
 
 
 def full_key(project: str, key: str) -> str:

@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .aws_outputs import ACCOUNT_ID, PARTITION, zone_id
-from .wire import SECRET_SIG, SIG_KEY
+from .outside import OutsideAnswers
+from .policy_document import PolicyDocumentError, render
+from .wire import SECRET_SIG, SIG_KEY, UNKNOWN
+
+UNKNOWN_TEXT = "<unknown>"
 
 INVOKES_FILE_FORMAT = """\
 An --invokes file (JSON or YAML) maps each function token to its answers; the first entry
-whose `args` are all equal to the call's arguments answers it (omit `args` to match any call):
+whose `args` agree with the call's arguments answers it (a value the call does not know yet,
+shown as "<unknown>", agrees with any; omit `args` to match any call):
 
   aws:ec2/getVpc:getVpc:
     - args: {id: vpc-0123456789abcdef0}
@@ -42,12 +47,46 @@ REGION_NAMES = {
 class InvokeError(Exception):
     """An invoke the preflight cannot answer; `token` and `args` say which."""
 
-    def __init__(self, token: str, args: dict[str, Any], reason: str):
+    def __init__(self, token: str, args: dict[str, Any], reason: str, *, provider: bool = False):
         super().__init__(f"{token}: {reason}")
         self.token = token
-        self.call_args = args
+        self.call_args = printable_args(args)
         self.reason = reason
+        self.provider = provider
+        """The provider itself rejects these arguments (no --invokes answer would be faithful)."""
         self.call_site: list = []
+
+
+def is_unknown(value: Any) -> bool:
+    """A value the program does not know yet: the SDK's `Unknown` object, or the wire sentinel."""
+    return value == UNKNOWN or value == UNKNOWN_TEXT or type(value).__name__ == "Unknown"
+
+
+def printable_args(value: Any) -> Any:
+    """Invoke arguments as JSON values, unknowns as "<unknown>" (what an --invokes entry can name)."""
+    if is_unknown(value):
+        return UNKNOWN_TEXT
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return printable_args(value.get("value"))
+        return {str(key): printable_args(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable_args(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def agrees(wanted: Any, actual: Any) -> bool:
+    """An --invokes entry's `args` value agrees with the call's: equal where the call knows it."""
+    if is_unknown(actual):
+        return True
+    if isinstance(wanted, dict):
+        return isinstance(actual, dict) and all(agrees(value, actual.get(key)) for key, value in wanted.items())
+    if isinstance(wanted, list):
+        return (isinstance(actual, list) and len(wanted) == len(actual)
+                and all(agrees(item, other) for item, other in zip(wanted, actual, strict=True)))
+    return wanted == actual
 
 
 def _secret(value: Any) -> dict[str, Any]:
@@ -169,6 +208,7 @@ class Invokes:
     def __init__(self, region: str, file_answers: dict[str, list[dict[str, Any]]]):
         self.region = region
         self.file_answers = file_answers
+        self.outside = OutsideAnswers(region)
         self.builtins: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "aws:index/getCallerIdentity:getCallerIdentity": self.caller_identity,
             "aws:index/getPartition:getPartition": self.partition,
@@ -179,12 +219,34 @@ class Invokes:
             "aws:ec2/getSubnets:getSubnets": self.subnets,
             "aws:ec2/getRouteTable:getRouteTable": self.get_route_table,
             "aws:ecr/getAuthorizationToken:getAuthorizationToken": self.authorization_token,
+            "aws:ecr/getCredentials:getCredentials": self.authorization_token,
+            "aws:iam/getPolicyDocument:getPolicyDocument": self.policy_document,
+            "aws:ec2/getSubnetIds:getSubnetIds": self.subnet_ids,
+            "aws:ec2/getRouteTables:getRouteTables": self.route_tables,
+            "aws:ec2/getSecurityGroup:getSecurityGroup": self.security_group,
+            "aws:ec2/getSecurityGroups:getSecurityGroups": self.outside.security_groups,
+            "aws:ec2/getAmi:getAmi": self.outside.ami,
+            "aws:ec2/getAmiIds:getAmiIds": self.outside.ami_ids,
+            "aws:iam/getRole:getRole": self.outside.role,
+            "aws:iam/getPolicy:getPolicy": self.outside.policy,
+            "aws:iam/getSessionContext:getSessionContext": self.outside.session_context,
+            "aws:ssm/getParameter:getParameter": self.outside.parameter,
+            "aws:secretsmanager/getSecret:getSecret": self.outside.secret,
+            "aws:secretsmanager/getSecretVersion:getSecretVersion": self.outside.secret_version,
+            "aws:kms/getKey:getKey": self.outside.key,
+            "aws:kms/getAlias:getAlias": self.outside.alias,
+            "aws:ecr/getRepository:getRepository": self.outside.repository,
+            "aws:ecr/getImage:getImage": self.outside.image,
+            "aws:acm/getCertificate:getCertificate": self.outside.certificate,
+            "aws:route53/getZone:getZone": self.outside.zone,
+            "aws:elb/getServiceAccount:getServiceAccount": self.elb_service_account,
+            "aws:elasticloadbalancing/getServiceAccount:getServiceAccount": self.elb_service_account,
         }
 
     def answer(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
         for entry in self.file_answers.get(token, []):
             wanted = entry.get("args") or {}
-            if all(args.get(key) == value for key, value in wanted.items()):
+            if all(agrees(value, args.get(key)) for key, value in wanted.items()):
                 return dict(entry.get("result") or {})
         builtin = self.builtins.get(token)
         if builtin is None:
@@ -225,9 +287,28 @@ class Invokes:
             "state": args.get("state"),
         }
 
+    def _outside_default_vpc(self, args: dict[str, Any], filter_keys: dict[str, str]) -> bool:
+        """The query names another VPC, its subnets, or tags (the default VPC has none): outside the built-in world."""
+        network = self.network(args)
+        if args.get("tags"):
+            return True
+        if args.get("vpcId") is not None and args["vpcId"] != network.vpc_id:
+            return True
+        for item in args.get("filters") or []:
+            name = item.get("name", "")
+            if name.startswith("tag:") or name.startswith("tag-"):
+                return True
+            if filter_keys.get(name) == "vpcId" and network.vpc_id not in item.get("values", []):
+                return True
+        return False
+
     def vpc(self, args: dict[str, Any]) -> dict[str, Any]:
         network = self.network(args)
         vpc = network.vpc()
+        if args.get("default") is not True and (
+                (args.get("id") is not None and args["id"] != vpc["id"]) or args.get("tags")
+                or any(str(item.get("name", "")).startswith("tag") for item in args.get("filters") or [])):
+            return self.outside.vpc(args)
         checks = {"id": args.get("id"), "default": args.get("default"), "cidrBlock": args.get("cidrBlock"),
                   "state": args.get("state")}
         for key, value in checks.items():
@@ -240,6 +321,8 @@ class Invokes:
                 raise InvokeError("aws:ec2/getVpc:getVpc", args,
                                   f"preflight does not evaluate the filter {item.get('name')!r}")
             if _as_text(vpc[prop]) not in item.get("values", []):
+                if prop == "id":
+                    return self.outside.vpc(args)
                 raise InvokeError("aws:ec2/getVpc:getVpc", args, "no matching EC2 VPC found")
         return vpc
 
@@ -251,19 +334,18 @@ class Invokes:
         for item in args.get("filters") or []:
             name = item.get("name", "")
             values = item.get("values", [])
-            if name.startswith("tag:"):
-                subnets = []
-                continue
             prop = SUBNET_FILTERS.get(name)
             if prop is None:
                 raise InvokeError(token, args, f"preflight does not evaluate the filter {name!r}")
             subnets = [subnet for subnet in subnets if _as_text(subnet[prop]) in values]
-        for key, value in (args.get("tags") or {}).items():
-            subnets = [subnet for subnet in subnets if subnet["tags"].get(key) == value]
         return subnets
 
     def subnet(self, args: dict[str, Any]) -> dict[str, Any]:
         token = "aws:ec2/getSubnet:getSubnet"
+        network = self.network(args)
+        known = {subnet["id"] for subnet in network.subnets()}
+        if self._outside_default_vpc(args, SUBNET_FILTERS) or (args.get("id") is not None and args["id"] not in known):
+            return self.outside.subnet(args)
         matches = self._matching_subnets(token, args)
         if len(matches) != 1:
             raise InvokeError(token, args, f"{len(matches)} EC2 Subnets matched; use additional constraints "
@@ -272,22 +354,67 @@ class Invokes:
 
     def subnets(self, args: dict[str, Any]) -> dict[str, Any]:
         network = self.network(args)
-        matches = self._matching_subnets("aws:ec2/getSubnets:getSubnets", args)
-        return {"id": network.region, "region": network.region, "ids": [subnet["id"] for subnet in matches],
+        if self._outside_default_vpc(args, SUBNET_FILTERS):
+            ids = self.outside.subnet_ids(args, network.zones)
+        else:
+            ids = [subnet["id"] for subnet in self._matching_subnets("aws:ec2/getSubnets:getSubnets", args)]
+        return {"id": network.region, "region": network.region, "ids": ids,
+                "filters": args.get("filters"), "tags": args.get("tags")}
+
+    def subnet_ids(self, args: dict[str, Any]) -> dict[str, Any]:
+        """pulumi-aws before 6.0: `aws.ec2.get_subnet_ids(vpc_id=...)`; `id` is the VPC's id."""
+        network = self.network(args)
+        if self._outside_default_vpc(args, SUBNET_FILTERS):
+            ids = self.outside.subnet_ids(args, network.zones)
+        else:
+            ids = [subnet["id"] for subnet in self._matching_subnets("aws:ec2/getSubnetIds:getSubnetIds",
+                                                                     {**args, "vpcId": None})]
+        return {"id": args.get("vpcId"), "vpcId": args.get("vpcId"), "ids": sorted(ids),
                 "filters": args.get("filters"), "tags": args.get("tags")}
 
     def get_route_table(self, args: dict[str, Any]) -> dict[str, Any]:
         network = self.network(args)
         table = network.route_table()
         known_subnets = {subnet["id"] for subnet in network.subnets()}
-        if args.get("subnetId") is not None and args["subnetId"] not in known_subnets:
-            raise InvokeError("aws:ec2/getRouteTable:getRouteTable", args, "no matching Route Table found")
-        for key in ("routeTableId", "vpcId"):
-            if args.get(key) is not None and args[key] != table[key]:
-                raise InvokeError("aws:ec2/getRouteTable:getRouteTable", args, "no matching Route Table found")
+        outside = (self._outside_default_vpc(args, {"vpc-id": "vpcId"})
+                   or (args.get("subnetId") is not None and args["subnetId"] not in known_subnets)
+                   or (args.get("routeTableId") is not None and args["routeTableId"] != table["routeTableId"]))
+        if outside:
+            # Identity only: its routes are facts about something outside the stack.
+            seed = repr(sorted(args.items(), key=str))
+            table_id = args.get("routeTableId") or f"rtb-{_hex(network.region + seed, 17)}"
+            return {"id": table_id, "routeTableId": table_id, "region": network.region,
+                    "arn": f"arn:{PARTITION}:ec2:{network.region}:{ACCOUNT_ID}:route-table/{table_id}",
+                    **{key: args[key] for key in ("subnetId", "vpcId", "gatewayId") if args.get(key) is not None}}
         if args.get("subnetId") is not None:
             table = {**table, "subnetId": args["subnetId"]}
         return table
+
+    def route_tables(self, args: dict[str, Any]) -> dict[str, Any]:
+        network = self.network(args)
+        if self._outside_default_vpc(args, {"vpc-id": "vpcId"}):
+            ids = [f"rtb-{_hex(network.region + repr(sorted(args.items(), key=str)), 17)}"]
+        else:
+            ids = [network.route_table_id]
+        return {"id": network.region, "region": network.region, "ids": ids,
+                **{key: args[key] for key in ("vpcId", "filters", "tags") if args.get(key) is not None}}
+
+    def security_group(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.outside.security_group(args)
+
+    def policy_document(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return render(args)
+        except PolicyDocumentError as error:
+            raise InvokeError("aws:iam/getPolicyDocument:getPolicyDocument", args, str(error), provider=True) from None
+
+    def elb_service_account(self, args: dict[str, Any]) -> dict[str, Any]:
+        answer = self.outside.elb_service_account(args)
+        if answer is None:
+            raise InvokeError("aws:elb/getServiceAccount:getServiceAccount", args,
+                              f"preflight does not know Elastic Load Balancing's account in "
+                              f"{args.get('region') or self.region}")
+        return answer
 
     def authorization_token(self, args: dict[str, Any]) -> dict[str, Any]:
         region = args.get("region") or self.region

@@ -20,13 +20,13 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime
-from google.protobuf import empty_pb2
 from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.settings import configure
 from pulumi.runtime.stack import run_in_stack
 
 from .invokes import Invokes
 from .monitor import InvokeAnswers, MissingStackOutputs, RecordingMonitor
+from .sdk_compat import settings_kwargs
 
 
 class _LogCollector(logging.Handler):
@@ -95,17 +95,15 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     logger = logging.getLogger("preflight.program")
     logger.propagate = False
     logger.addHandler(collector)
-    configure(MockSettings(
+    configure(MockSettings(**settings_kwargs(
         monitor=monitor,
-        monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
         engine=MockEngine(logger),
         project=spec["project"],
         stack=spec["stack"],
         dry_run=spec["mode"] == "preview",
         organization=spec.get("organization") or "organization",
-        callbacks=None,
         root_directory=str(project_dir),
-    ))
+    )))
 
     # As the language host does: the program's directory first on the import path.
     sys.path[:0] = [str(main_path if main_path.is_dir() else main_path.parent)]
@@ -138,7 +136,7 @@ def describe_error(exc: BaseException | None, answers: InvokeAnswers, monitor: R
     if answers.failures:
         failure = answers.failures[0]
         return {"kind": "invoke", "token": failure.token, "args": _jsonable(failure.call_args),
-                "reason": failure.reason, "message": str(failure),
+                "reason": failure.reason, "message": str(failure), "provider": failure.provider,
                 "traceback": user_frames(failure.call_site, project_dir)}
     if monitor.missing_stacks:
         return {"kind": "stack_reference", "stack": monitor.missing_stacks[0],
@@ -146,8 +144,21 @@ def describe_error(exc: BaseException | None, answers: InvokeAnswers, monitor: R
                 "traceback": user_frames(_frames_of(exc), project_dir)}
     if exc is None:
         return {"kind": "program", "message": logged, "traceback": []}
+    missing = _missing_module(exc)
+    if missing is not None:
+        return {"kind": "import", "module": missing, "message": str(exc),
+                "traceback": user_frames(_frames_of(exc), project_dir)}
     message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return {"kind": "program", "message": message, "traceback": user_frames(_frames_of(exc), project_dir)}
+
+
+def _missing_module(exc: BaseException) -> str | None:
+    """The top-level package a failed import names (the SDK may wrap the error it raised)."""
+    while exc is not None:
+        if isinstance(exc, ModuleNotFoundError) and exc.name:
+            return exc.name.split(".")[0]
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _frames_of(exc: BaseException | None) -> list[traceback.FrameSummary]:

@@ -208,9 +208,9 @@ def test_unknown_invoke_names_the_token_and_the_file_format():
         run("unknown_invoke")
     message = raised.value.message
     assert message.startswith(
-        'the program called the function aws:ec2/getAmi:getAmi with {"filters": [{"name": "name", "values": '
-        '["al2023-ami-*"]}], "mostRecent": true, "owners": ["amazon"]}, which preflight cannot answer: preflight '
-        "has no built-in answer for this function.\nAnswer it with --invokes FILE.\n"
+        'the program called the function aws:ec2/getInstance:getInstance with {"filters": [{"name": '
+        '"instance-state-name", "values": ["running"]}], "instanceTags": {"Name": "bastion"}}, which preflight '
+        "cannot answer: preflight has no built-in answer for this function.\nAnswer it with --invokes FILE.\n"
         "An --invokes file (JSON or YAML) maps each function token to its answers;"
     )
     assert "  aws:ec2/getVpc:getVpc:\n    - args: {id: vpc-0123456789abcdef0}\n" in message
@@ -218,10 +218,10 @@ def test_unknown_invoke_names_the_token_and_the_file_format():
 
 
 def test_invokes_file_answers_the_first_matching_entry():
-    answers = {"aws:ec2/getAmi:getAmi": [
-        {"args": {"owners": ["self"]}, "result": {"id": "ami-0000000000000000a"}},
-        {"result": {"id": "ami-0123456789abcdef0"}},
+    answers = {"aws:ec2/getInstance:getInstance": [
+        {"args": {"instanceTags": {"Name": "jump"}}, "result": {"id": "i-0000000000000000a"}},
+        {"result": {"id": "i-0123456789abcdef0"}},
     ]}
     result = run("unknown_invoke", invokes=answers)
     stack = next(record for record in result.resources if record["type"] == "pulumi:pulumi:Stack")
-    assert stack["outputs"] == {"ami": "ami-0123456789abcdef0"}
+    assert stack["outputs"] == {"bastion": "i-0123456789abcdef0"}

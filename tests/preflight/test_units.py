@@ -115,7 +115,7 @@ def test_invokes_file_entries_win_over_builtins_and_unknown_filters_are_errors(t
         invokes.answer("aws:ec2/getSubnets:getSubnets", {"filters": [{"name": "owner-id", "values": ["1"]}]})
     assert raised.value.reason == "preflight does not evaluate the filter 'owner-id'"
     with pytest.raises(InvokeError) as raised:
-        invokes.answer("aws:ec2/getVpc:getVpc", {"id": "vpc-other"})
+        invokes.answer("aws:ec2/getVpc:getVpc", {"default": True, "cidrBlock": "10.0.0.0/16"})
     assert raised.value.reason == "no matching EC2 VPC found"
 
 
