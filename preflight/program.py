@@ -129,6 +129,10 @@ def program_error_message(error: dict[str, Any], stderr: str, project: Project |
     trace = ("\nTraceback (your program's frames, most recent call last):\n" + "\n".join(frames)) if frames else ""
     if kind == "sdk":
         return error["message"]
+    if kind == "check":
+        failures = error.get("failures") or [error.get("message")]
+        return "the provider rejects the program's inputs, so `pulumi preview` fails here too:\n" + "\n".join(
+            f"  {failure}" for failure in failures)
     if kind == "import" and project is not None:
         return import_error_message(error["module"], project) + trace
     if kind == "invoke" and error.get("provider"):

@@ -2,9 +2,9 @@
 
 Two things a real provider does that a mock must reproduce for policies to see what the
 engine would show them:
-- `Check` auto-names resources that have a `name` (or `family`) property and none was
-  given: `<logical name>-<7 hex>`; the engine analyses the checked inputs, so the name is
-  known even in preview.
+- `Check` auto-names resources that have a `name` property and none was given:
+  `<logical name>-<7 hex>` (`provider_check.auto_name`); the engine analyses the checked
+  inputs, so the name is known even in preview.
 - `Create` returns the computed outputs (ids, ARNs, DNS names, URLs). In a preview of a
   first deployment they are unknown; in update mode they are derived here from the inputs,
   the region and the account, with a hash of the URN wherever AWS would pick randomly.
@@ -19,38 +19,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import provider_check
 from .wire import UNKNOWN, plain
 
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
 
-# Type token -> the property the provider auto-names.
-AUTONAMED = {
-    "aws:ecs/cluster:Cluster": "name",
-    "aws:ecs/service:Service": "name",
-    "aws:ecs/taskDefinition:TaskDefinition": "family",
-    "aws:iam/role:Role": "name",
-    "aws:iam/policy:Policy": "name",
-    "aws:iam/rolePolicy:RolePolicy": "name",
+# Auto-named types the provider-Check table does not list yet (pulumi-aws resources.go gives
+# each an AutoName on `name`; the KMS alias's carries the `alias/` prefix AWS requires).
+AUTONAMED_OUTSIDE_CHECK_TABLE = {
     "aws:kms/alias:Alias": "name",
     "aws:ssm/parameter:Parameter": "name",
     "aws:secretsmanager/secret:Secret": "name",
-    "aws:ecr/repository:Repository": "name",
-    "aws:lb/loadBalancer:LoadBalancer": "name",
-    "aws:lb/targetGroup:TargetGroup": "name",
-    "aws:alb/loadBalancer:LoadBalancer": "name",
-    "aws:alb/targetGroup:TargetGroup": "name",
-    "aws:ec2/securityGroup:SecurityGroup": "name",
-    "aws:cloudwatch/logGroup:LogGroup": "name",
     "aws:codedeploy/application:Application": "name",
-}
-
-# Names AWS caps at 32 characters (the provider trims the logical name to fit the suffix).
-SHORT_NAMED = {
-    "aws:lb/loadBalancer:LoadBalancer",
-    "aws:lb/targetGroup:TargetGroup",
-    "aws:alb/loadBalancer:LoadBalancer",
-    "aws:alb/targetGroup:TargetGroup",
 }
 
 
@@ -80,15 +61,15 @@ class Context:
 
 
 def autoname(type_: str, logical_name: str, inputs: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """The checked inputs: `inputs` plus the provider's auto-name when none was given."""
-    key = AUTONAMED.get(type_)
+    """The checked inputs: `inputs` plus the provider's auto-name when none was given.
+
+    Never shortened to fit: a name over the type's limit fails the provider's Check
+    (`provider_check.check`), as it fails `pulumi preview`."""
+    key = provider_check.auto_named_property(type_) or AUTONAMED_OUTSIDE_CHECK_TABLE.get(type_)
     if key is None or key in inputs or f"{key}Prefix" in inputs:
         return inputs
-    suffix = ctx.hex(7, "autoname")
-    base = logical_name
-    if type_ in SHORT_NAMED:
-        base = base[: 32 - len(suffix) - 1]
-    value = f"{base}-{suffix}"
+    suffix = ctx.hex(provider_check.AUTO_NAME_SUFFIX_LENGTH, "autoname")
+    value = provider_check.auto_name(type_, logical_name, suffix) or f"{logical_name}-{suffix}"
     if type_ == "aws:kms/alias:Alias":
         value = f"alias/{value}"
     return {**inputs, key: value}

@@ -24,6 +24,7 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 
+from . import provider_check
 from .aws_outputs import Context, autoname, computed_outputs, documents_as_json
 from .invokes import InvokeError, Invokes
 from .wire import UNKNOWN, struct_to_wire, to_struct
@@ -60,6 +61,14 @@ class InvokeAnswers(Mocks):
         raise AssertionError("RecordingMonitor registers resources itself")
 
 
+class CheckFailed(Exception):
+    """The provider's Check rejects a resource's inputs: the engine ends the deployment there."""
+
+    def __init__(self, failures: list[str]):
+        super().__init__("; ".join(failures))
+        self.failures = failures
+
+
 class RecordingMonitor(MockMonitor):
     def __init__(self, answers: InvokeAnswers, *, project: str, stack: str, preview: bool,
                  config: dict[str, str], stack_outputs: dict[str, dict[str, Any]],
@@ -78,6 +87,7 @@ class RecordingMonitor(MockMonitor):
         self.order: list[str] = []
         self.default_providers: dict[str, dict[str, Any]] = {}
         self.missing_stacks: list[str] = []
+        self.check_failures: list[str] = []
         self._lock = threading.Lock()
 
     # -- URNs ---------------------------------------------------------------------------
@@ -103,6 +113,12 @@ class RecordingMonitor(MockMonitor):
         ctx = Context(urn=urn, name=request.name, region=self.region)
         checked = autoname(request.type, request.name, inputs, ctx) if not _is_provider(request.type) else inputs
         checked = documents_as_json(request.type, checked)
+        if not _is_provider(request.type):
+            failures = provider_check.check(request.type, request.name, checked)
+            if failures:
+                with self._lock:
+                    self.check_failures.extend(failures)
+                raise CheckFailed(failures)
         computed = {} if _is_provider(request.type) else computed_outputs(request.type, checked, ctx)
         if self.preview:
             resource_id = ""

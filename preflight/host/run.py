@@ -118,7 +118,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     stream.close()
     if error is None:
         errors = [line["message"] for line in collector.lines if line["level"] == "error"]
-        if answers.failures or monitor.missing_stacks or errors:
+        if answers.failures or monitor.missing_stacks or monitor.check_failures or errors:
             error = describe_error(None, answers, monitor, project_dir, "\n".join(errors))
 
     records = [monitor.records[urn] for urn in monitor.order]
@@ -138,6 +138,9 @@ def describe_error(exc: BaseException | None, answers: InvokeAnswers, monitor: R
         return {"kind": "invoke", "token": failure.token, "args": _jsonable(failure.call_args),
                 "reason": failure.reason, "message": str(failure), "provider": failure.provider,
                 "traceback": user_frames(failure.call_site, project_dir)}
+    if monitor.check_failures:
+        return {"kind": "check", "failures": list(monitor.check_failures), "message": "; ".join(monitor.check_failures),
+                "traceback": []}
     if monitor.missing_stacks:
         return {"kind": "stack_reference", "stack": monitor.missing_stacks[0],
                 "message": str(MissingStackOutputs(monitor.missing_stacks[0])),

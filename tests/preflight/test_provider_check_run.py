@@ -1,0 +1,57 @@
+"""The provider's Check at each registration: what `pulumi preview` rejects ends the run (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from preflight.errors import PreflightError
+from preflight.program import run_program
+from preflight.project import load_project
+
+HEADER = "the provider rejects the program's inputs, so `pulumi preview` fails here too:\n"
+
+
+def run_source(tmp_path: Path, source: str, mode: str = "preview"):
+    (tmp_path / "Pulumi.yaml").write_text("name: checks\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\n" + source)
+    return run_program(load_project(tmp_path, "dev"), stack="dev", mode=mode, invokes={}, stack_outputs={})
+
+
+def rejection(tmp_path: Path, source: str, mode: str = "preview") -> str:
+    with pytest.raises(PreflightError) as raised:
+        run_source(tmp_path, source, mode)
+    return raised.value.message
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_an_auto_name_over_the_limit_fails_instead_of_being_shortened(tmp_path, mode):
+    message = rejection(tmp_path, 'aws.lb.TargetGroup("payments-api-blue-target-group", port=80, protocol="HTTP", '
+                                  'target_type="ip", vpc_id="vpc-1")\n', mode)
+    assert message.startswith(HEADER + "  aws:lb/targetGroup:TargetGroup 'payments-api-blue-target-group': name "
+                              "'payments-api-blue-target-group-")
+    assert message.endswith("' is 38 characters; the limit is 32: the provider names it '<resource name>-<7 random "
+                            "characters>', so use a resource name of at most 24 characters or set `name` explicitly "
+                            "(source: pulumi_aws lb.TargetGroup docstring of `name`)")
+
+
+def test_an_explicit_name_outside_the_character_set_fails(tmp_path):
+    assert rejection(tmp_path, 'aws.lb.LoadBalancer("web", name="shop_web", load_balancer_type="application", '
+                               'subnets=["subnet-1", "subnet-2"])\n') == (
+        HEADER + "  aws:lb/loadBalancer:LoadBalancer 'web': name 'shop_web' is not a valid name; use letters, digits "
+        "and hyphens, not starting or ending with a hyphen (source: pulumi_aws lb.LoadBalancer docstring of `name`)")
+
+
+def test_a_health_check_timeout_out_of_range_fails(tmp_path):
+    assert rejection(tmp_path, 'aws.lb.TargetGroup("web", port=80, protocol="HTTP", target_type="ip", '
+                               'vpc_id="vpc-1", health_check={"timeout": 150, "interval": 300})\n') == (
+        HEADER + "  aws:lb/targetGroup:TargetGroup 'web': healthCheck.timeout 150 is outside the range 2-120; use a "
+        "value from 2 to 120 (source: pulumi_aws lb.TargetGroupHealthCheckArgs docstring of `timeout`)")
+
+
+def test_inputs_the_provider_accepts_are_recorded_with_their_auto_name(tmp_path):
+    run = run_source(tmp_path, 'aws.lb.TargetGroup("web", port=80, protocol="HTTP", target_type="ip", '
+                               'vpc_id="vpc-1", health_check={"timeout": 5, "interval": 30})\n')
+    group = next(record for record in run.resources if record["type"] == "aws:lb/targetGroup:TargetGroup")
+    assert group["inputs"]["name"].startswith("web-") and len(group["inputs"]["name"]) == 11
