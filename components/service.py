@@ -175,7 +175,8 @@ class WebService(pulumi.ComponentResource):
         autoscaled = args.min_count is not None
         depends_on = [*args.listeners, production_rule, *egress_path] + (
             [test_rule, *infrastructure_role] if args.blue_green else [])
-        timeout = f"{deployment_timeout_minutes(args.bake_time_minutes if args.blue_green else 0, args.deregistration_delay, args.start_period)}m"
+        bake = args.bake_time_minutes if args.blue_green else 0
+        minutes = deployment_timeout_minutes(bake, args.deregistration_delay, args.start_period)
         self.service_arn = names.service_arn(args.account)
         self.service = aws.ecs.Service(
             f"{name}-service",
@@ -200,7 +201,8 @@ class WebService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on,
                                         # Autoscaling owns the count once it is on.
                                         ignore_changes=["desiredCount"] if autoscaled else None,
-                                        custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)),
+                                        custom_timeouts=pulumi.CustomTimeouts(create=f"{minutes}m",
+                                                                              update=f"{minutes}m")),
         )
         if autoscaled:
             self._autoscaling()
@@ -307,9 +309,11 @@ class WebService(pulumi.ComponentResource):
         actions = [args.alarm_topic_arn] if args.alarm_topic_arn else []
         notify = {"alarm_actions": actions, "ok_actions": actions, "treat_missing_data": "notBreaching"}
         # Blue/green sends production traffic to either group: each one has its own alarms.
-        for index, group in enumerate(self.target_groups):
-            suffix = "" if index == 0 else f"-{target_group_roles(True)[index]}"
-            watched = f" ({target_group_roles(True)[index]} target group)" if args.blue_green else ""
+        roles = target_group_roles(args.blue_green)
+        for index, (role, group) in enumerate(zip(roles, self.target_groups, strict=True)):
+            # The first group's alarms keep their names from before the second group had any.
+            suffix = "" if index == 0 else f"-{role}"
+            watched = f" ({role} target group)" if args.blue_green else ""
             dimensions = {"LoadBalancer": args.load_balancer_arn_suffix, "TargetGroup": group.arn_suffix}
             aws.cloudwatch.MetricAlarm(
                 f"{name}-5xx{suffix}", alarm_description=f"{names.base}: the service answers with 5xx errors{watched}",
