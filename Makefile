@@ -27,6 +27,12 @@ lint: venv
 	$(VENV)/bin/check-jsonschema --schemafile $(PROJECT_SCHEMA) Pulumi.yaml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline --min-severity=low .github/workflows/
+	# The pack's layers and no import cycles (contracts in pyproject.toml); the pack's
+	# packages are top-level names on its own path.
+	PYTHONPATH=policies $(VENV)/bin/lint-imports
+	# No module over 500 lines in the pack or preflight.
+	$(VENV)/bin/pylint --disable=all --enable=too-many-lines --max-module-lines=500 --recursive=y \
+		--ignore=.venv --score=n policies preflight
 
 bench: venv
 	@set -e; scripts=$$(find bench -maxdepth 1 -type f -name '*.py' | sort); \

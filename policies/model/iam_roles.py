@@ -3,14 +3,13 @@
 Effective = inline policies (`aws:iam/rolePolicy:RolePolicy`, `Role.inlinePolicies`) +
 attached policies (`RolePolicyAttachment`, `Role.managedPolicyArns`, `PolicyAttachment`),
 each attached policy read from the stack (`aws:iam/policy:Policy`), from the current
-AWS-managed documents that moto ships, or from IAM with read-only calls. Whatever cannot
+AWS-managed documents (model/data, generated from moto's copy), or from IAM with read-only calls. Whatever cannot
 be read becomes a policy whose document is UNKNOWN, named with the reason, so the
 evaluator answers "inconclusive" rather than pretending it is empty.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import urllib.parse
 from dataclasses import dataclass, field
@@ -31,7 +30,8 @@ from model.aws_types import (
     SECRETSMANAGER_SECRET,
     SSM_PARAMETER,
 )
-from model.iam_eval import Policy, partly_known, unknown_token
+from model.iam_conditions import partly_known, unknown_token
+from model.iam_eval import Policy
 from model.live_aws import LiveAws
 from model.stack_index import Ref, StackIndex
 from model.values import UNKNOWN, Malformed, Resource, is_unknown, parse_json
@@ -104,21 +104,15 @@ def _path(resource: Resource) -> str:
 # ---------------------------------------------------------------- AWS-managed policies
 
 
-@lru_cache(maxsize=1)
-def _aws_managed_documents() -> dict[str, dict]:
-    """moto's copy of every AWS-managed policy, loaded once.
+# Generated from the pinned moto release by scripts/generate_managed_policies.py; the pack
+# does not need moto at run time.
+MANAGED_POLICIES_FILE = Path(__file__).resolve().parent / "data" / "aws_managed_policies.json"
 
-    The module is a single string assignment; loading it by path avoids importing moto's
-    IAM backend (about a second) just to read data.
-    """
-    spec = importlib.util.find_spec("moto")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    path = Path(next(iter(spec.submodule_search_locations))) / "iam" / "aws_managed_policies.py"
-    module_spec = importlib.util.spec_from_file_location("_berth_aws_managed_policies", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return json.loads(module.aws_managed_policies_data)
+
+@lru_cache(maxsize=1)
+def _aws_managed_data() -> dict[str, dict]:
+    """The AWS-managed policies: documents of those a rule meets, every other one by name and path."""
+    return json.loads(MANAGED_POLICIES_FILE.read_text())
 
 
 def is_aws_managed_arn(arn: str) -> bool:
@@ -130,10 +124,18 @@ def aws_managed_policy(arn: str) -> dict | None:
     resource = arn.split(":", 5)[-1]
     path_and_name = resource.removeprefix("policy")
     name = path_and_name.rsplit("/", 1)[-1]
-    entry = _aws_managed_documents().get(name)
+    entry = _aws_managed_data()["documents"].get(name)
     if entry is None or entry.get("Path", "/") + name != path_and_name:
         return None
     return entry["Document"]
+
+
+def is_listed_aws_managed(arn: str) -> bool:
+    """An AWS-managed policy that exists but whose document the data file does not carry."""
+    path_and_name = arn.split(":", 5)[-1].removeprefix("policy")
+    name = path_and_name.rsplit("/", 1)[-1]
+    path = _aws_managed_data()["listed_only"].get(name)
+    return path is not None and path + name == path_and_name
 
 
 def aws_managed_name(arn: str) -> str | None:
@@ -260,9 +262,11 @@ class RoleReader:
     def _policy_by_arn(self, arn: str) -> Policy:
         if is_aws_managed_arn(arn):
             document = aws_managed_policy(arn)
-            if document is None:
+            if document is not None:
+                return Policy(f"AWS-managed policy {arn.rsplit('/', 1)[-1]}", document)
+            if not is_listed_aws_managed(arn):
                 return Policy(f"AWS-managed policy {arn}, which AWS does not publish", Malformed("no such policy"))
-            return Policy(f"AWS-managed policy {arn.rsplit('/', 1)[-1]}", document)
+            # A managed policy no rule expects on a task's roles: read it from IAM like any other.
         answer = self.live.call("iam", "get_policy", PolicyArn=arn)
         if not answer.ok:
             return Policy(f"policy {arn} (not read: {answer.reason})", UNKNOWN)

@@ -13,199 +13,47 @@ items name what could not be known and why.
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from model.aws_types import (
     EC2_DEFAULT_ROUTE_TABLE,
-    EC2_DEFAULT_SECURITY_GROUP,
     EC2_DEFAULT_SUBNET,
-    EC2_DEFAULT_VPC,
     EC2_INTERNET_GATEWAY,
     EC2_INTERNET_GATEWAY_ATTACHMENT,
     EC2_MAIN_ROUTE_TABLE_ASSOCIATION,
     EC2_NAT_GATEWAY,
     EC2_ROUTE,
-    EC2_ROUTE_TABLE,
     EC2_ROUTE_TABLE_ASSOCIATION,
-    EC2_SECURITY_GROUP,
-    EC2_SECURITY_GROUP_RULE,
-    EC2_SUBNET,
     EC2_VPC,
     EC2_VPC_ENDPOINT,
-    EC2_VPC_ENDPOINT_ROUTE_TABLE_ASSOCIATION,
-    EC2_VPC_ENDPOINT_SUBNET_ASSOCIATION,
-    VPC_SECURITY_GROUP_EGRESS_RULE,
-    VPC_SECURITY_GROUP_INGRESS_RULE,
 )
 from model.live_aws import LiveAws
+from model.network_groups import EndpointsAndGroups
+from model.network_records import (
+    ROUTE_TABLES,
+    SUBNETS,
+    VPCS,
+    Endpoint,
+    InternetGateway,
+    NatGateway,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    Tri,
+    Unsure,
+    Vpc,
+    _as_list,
+    _known_str,
+    _labels,
+    any_of,
+    outside,
+)
 from model.stack_index import Ref, StackIndex
 from model.values import Resource, is_unknown
 
-VPCS = (EC2_VPC, EC2_DEFAULT_VPC)
-SUBNETS = (EC2_SUBNET, EC2_DEFAULT_SUBNET)
-ROUTE_TABLES = (EC2_ROUTE_TABLE, EC2_DEFAULT_ROUTE_TABLE)
-SECURITY_GROUPS = (EC2_SECURITY_GROUP, EC2_DEFAULT_SECURITY_GROUP)
-SG_RULES = (EC2_SECURITY_GROUP_RULE, VPC_SECURITY_GROUP_INGRESS_RULE, VPC_SECURITY_GROUP_EGRESS_RULE)
 
-ANYWHERE = "0.0.0.0/0"
-HTTPS = 443
-
-
-# --- three-valued answers -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unsure:
-    """An answer that needs a value nobody can know yet; `items` say which and why."""
-
-    items: tuple[str, ...]
-
-    @staticmethod
-    def of(*items: str) -> Unsure:
-        return Unsure(tuple(items))
-
-
-Tri = bool | Unsure
-
-
-def any_of(answers: Iterable[Tri]) -> Tri:
-    unsure: list[str] = []
-    for answer in answers:
-        if answer is True:
-            return True
-        if isinstance(answer, Unsure):
-            unsure.extend(item for item in answer.items if item not in unsure)
-    return Unsure(tuple(unsure)) if unsure else False
-
-
-def all_of(answers: Iterable[Tri]) -> Tri:
-    unsure: list[str] = []
-    for answer in answers:
-        if answer is False:
-            return False
-        if isinstance(answer, Unsure):
-            unsure.extend(item for item in answer.items if item not in unsure)
-    return Unsure(tuple(unsure)) if unsure else True
-
-
-# --- records ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SgRule:
-    """One security-group rule. `peers` are group keys or Unsure; `cidrs` may hold unknowns."""
-
-    protocol: Any
-    from_port: Any
-    to_port: Any
-    cidrs: tuple = ()
-    peers: tuple = ()
-    prefix_lists: tuple = ()
-
-
-@dataclass
-class SecurityGroup:
-    key: str
-    label: str
-    ingress: list[SgRule] = field(default_factory=list)
-    egress: list[SgRule] = field(default_factory=list)
-    unsure: tuple[str, ...] = ()
-
-
-@dataclass
-class Subnet:
-    key: str
-    label: str
-    vpc: str | Unsure
-    zone: Any
-    cidr: Any
-    resource: Resource | None = None
-
-
-@dataclass(frozen=True)
-class Route:
-    """A route; `target` is igw, nat, vpce, local or other, or Unsure; `gateway` keys an igw target."""
-
-    destination: Any
-    target: str | Unsure
-    target_value: Any = None
-    nat: NatGateway | Unsure | None = None
-    gateway: str | Unsure | None = None
-
-
-@dataclass
-class RouteTable:
-    key: str
-    label: str
-    routes: list[Route]
-    implicit: bool = False
-
-
-@dataclass
-class NatGateway:
-    key: str
-    label: str
-    connectivity: Any
-    state: Any
-    subnet: Subnet | Unsure | None
-
-
-@dataclass
-class InternetGateway:
-    """An internet gateway and the VPCs it is attached to (keys, or Unsure where unknown)."""
-
-    key: str
-    label: str
-    vpcs: list[str | Unsure]
-
-
-@dataclass
-class Endpoint:
-    key: str
-    label: str
-    service_name: Any
-    endpoint_type: Any
-    private_dns: Any
-    state: Any
-    subnets: list[Subnet | Unsure]
-    security_groups: list[str | Unsure]
-    route_tables: list[str | Unsure]
-
-
-@dataclass
-class Vpc:
-    key: str
-    label: str
-    resource: Resource | None
-    dns_hostnames: Any = True
-    dns_support: Any = True
-
-
-def outside(kind: str, value: str) -> str:
-    return f"{kind} {value} (outside the stack)"
-
-
-def _known_str(value: Any) -> bool:
-    return isinstance(value, str) and not is_unknown(value)
-
-
-def _labels(resources: Iterable[Resource]) -> str:
-    return ", ".join(r.label for r in resources)
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-# --- the model --------------------------------------------------------------------------
-
-
-class Network:
+class Network(EndpointsAndGroups):
     """Answers network questions about one stack, looking outside it through `live`."""
 
     def __init__(self, index: StackIndex, live: LiveAws):
@@ -563,230 +411,3 @@ class Network:
         subnet_key = self.id_key(item.get("SubnetId"), SUBNETS)
         return NatGateway(key, what, item.get("ConnectivityType") or "public", item.get("State"),
                           self.subnet(subnet_key) if subnet_key else None)
-
-    # VPC endpoints ----------------------------------------------------------------------
-
-    def endpoints_in(self, vpc_key: str) -> tuple[list[Endpoint], tuple[str, ...]]:
-        """The VPC's endpoints and what could not be read about them."""
-        if vpc_key not in self._endpoints:
-            vpc = self.vpc(vpc_key)
-            found: list[Endpoint] = []
-            unsure: list[str] = []
-            for resource in self.index.of_type(EC2_VPC_ENDPOINT):
-                keys = self.keys(resource, "vpcId", resource.get("vpcId"), VPCS, "VPC")
-                if vpc_key in keys:
-                    found.append(self._endpoint_in_stack(resource))
-                elif any(isinstance(k, Unsure) for k in keys):
-                    unsure.extend(item for k in keys if isinstance(k, Unsure) for item in k.items)
-            vpc_id = vpc.key if vpc.resource is None else (
-                vpc.resource.get("id") if vpc.resource.type == EC2_DEFAULT_VPC else None)
-            if _known_str(vpc_id):
-                what = f"the VPC endpoints of {outside('VPC', vpc_id)}"
-                data = self._lookup(what, "describe_vpc_endpoints", Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
-                if isinstance(data, Unsure):
-                    unsure.extend(data.items)
-                else:
-                    known = {e.key for e in found} | {r.get("id") for r in self.index.of_type(EC2_VPC_ENDPOINT)}
-                    found.extend(self._endpoint_from_answer(item) for item in data.get("VpcEndpoints") or []
-                                 if item.get("VpcEndpointId") not in known)
-            self._endpoints[vpc_key] = (found, tuple(unsure))
-        return self._endpoints[vpc_key]
-
-    def _endpoint_in_stack(self, resource: Resource) -> Endpoint:
-        subnet_keys = self.keys(resource, "subnetIds", resource.get("subnetIds"), SUBNETS, "subnet")
-        table_keys = self.keys(resource, "routeTableIds", resource.get("routeTableIds"), ROUTE_TABLES, "route table")
-        for association in self.index.referrers(resource, EC2_VPC_ENDPOINT_SUBNET_ASSOCIATION, "vpcEndpointId"):
-            subnet_keys += self.keys(association, "subnetId", association.get("subnetId"), SUBNETS, "subnet")
-        for association in self.index.referrers(resource, EC2_VPC_ENDPOINT_ROUTE_TABLE_ASSOCIATION, "vpcEndpointId"):
-            table_keys += self.keys(association, "routeTableId", association.get("routeTableId"), ROUTE_TABLES,
-                                    "route table")
-        groups = self.keys(resource, "securityGroupIds", resource.get("securityGroupIds"), SECURITY_GROUPS,
-                           "security group")
-        endpoint_type = resource.get("vpcEndpointType")
-        return Endpoint(
-            key=resource.urn,
-            label=resource.label,
-            service_name=resource.get("serviceName"),
-            endpoint_type="Gateway" if endpoint_type is None else endpoint_type,
-            # The provider's default is false: an endpoint without the flag has no private DNS.
-            private_dns=False if resource.get("privateDnsEnabled") is None else resource.get("privateDnsEnabled"),
-            state=resource.get("state"),
-            subnets=[self.subnet(k) for k in subnet_keys],
-            security_groups=groups,
-            route_tables=table_keys,
-        )
-
-    def _endpoint_from_answer(self, item: dict) -> Endpoint:
-        endpoint_id = item.get("VpcEndpointId", "")
-        return Endpoint(
-            key=endpoint_id,
-            label=outside("VPC endpoint", endpoint_id),
-            service_name=item.get("ServiceName"),
-            endpoint_type=item.get("VpcEndpointType"),
-            private_dns=bool(item.get("PrivateDnsEnabled")),
-            state=item.get("State"),
-            subnets=[self.subnet(self.id_key(s, SUBNETS)) for s in item.get("SubnetIds") or []],
-            security_groups=[self.id_key(g.get("GroupId"), SECURITY_GROUPS) for g in item.get("Groups") or []
-                             if g.get("GroupId")],
-            route_tables=[self.id_key(t, ROUTE_TABLES) for t in item.get("RouteTableIds") or []],
-        )
-
-    # security groups --------------------------------------------------------------------
-
-    def default_group_of(self, vpc_key: str) -> str | Unsure:
-        """The group AWS uses when none is given: the VPC's default security group."""
-        vpc = self.vpc(vpc_key)
-        for resource in self.index.of_type(EC2_DEFAULT_SECURITY_GROUP):
-            if self._vpc_matches(resource, vpc):
-                return resource.urn
-        if vpc.resource is not None and vpc.resource.type == EC2_VPC:
-            key = f"{vpc.key}#default-sg"
-            # AWS creates it admitting all traffic from itself and letting everything out.
-            self._groups[key] = SecurityGroup(
-                key, f"the default security group of {vpc.label}",
-                ingress=[SgRule("-1", 0, 0, peers=(key,))], egress=[SgRule("-1", 0, 0, cidrs=(ANYWHERE,))])
-            return key
-        vpc_id = vpc.key if vpc.resource is None else vpc.resource.get("id")
-        if not _known_str(vpc_id):
-            return Unsure.of(f"the default security group of {vpc.label} (known after update)")
-        what = f"the default security group of {outside('VPC', vpc_id)}"
-        data = self._lookup(what, "describe_security_groups", Filters=[
-            {"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}])
-        if isinstance(data, Unsure):
-            return data
-        groups = data.get("SecurityGroups") or []
-        if not groups:
-            return Unsure.of(f"{what}: not found")
-        self._groups[groups[0]["GroupId"]] = self._group_from_answer(groups[0])
-        return groups[0]["GroupId"]
-
-    def security_group(self, key: str | Unsure) -> SecurityGroup | Unsure:
-        if isinstance(key, Unsure):
-            return key
-        if key not in self._groups:
-            resource = self.index.get(key)
-            if resource is not None:
-                self._groups[key] = self._group_in_stack(resource)
-            else:
-                what = outside("security group", key)
-                data = self._lookup(what, "describe_security_groups", GroupIds=[key])
-                if isinstance(data, Unsure):
-                    self._groups[key] = data
-                elif not data.get("SecurityGroups"):
-                    self._groups[key] = Unsure.of(f"{what}: not found")
-                else:
-                    self._groups[key] = self._group_from_answer(data["SecurityGroups"][0])
-        return self._groups[key]
-
-    def _group_in_stack(self, resource: Resource) -> SecurityGroup:
-        group = SecurityGroup(resource.urn, resource.label)
-        unsure: list[str] = []
-        for direction in ("ingress", "egress"):
-            rules = resource.get(direction)
-            if is_unknown(rules):
-                unsure.append(f"{resource.label} {direction} (unknown)")
-                continue
-            for rule in _as_list(rules):
-                if not isinstance(rule, dict):
-                    continue
-                peers = list(self.keys(resource, direction, rule.get("securityGroups"), SECURITY_GROUPS,
-                                       "security group"))
-                if rule.get("self") is True:
-                    peers.append(resource.urn)
-                getattr(group, direction).append(SgRule(
-                    rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
-                    tuple(_as_list(rule.get("cidrBlocks"))), tuple(peers), tuple(_as_list(rule.get("prefixListIds")))))
-        for rule in self.index.of_type(SG_RULES):
-            owner = self.keys(rule, "securityGroupId", rule.get("securityGroupId"), SECURITY_GROUPS, "security group")
-            if resource.urn in owner:
-                self._add_separate_rule(group, rule)
-        group.unsure = tuple(unsure)
-        return group
-
-    def _add_separate_rule(self, group: SecurityGroup, rule: Resource) -> None:
-        if rule.type == EC2_SECURITY_GROUP_RULE:
-            direction = rule.get("type")
-            peers = list(self.keys(rule, "sourceSecurityGroupId", rule.get("sourceSecurityGroupId"), SECURITY_GROUPS,
-                                   "security group"))
-            if rule.get("self") is True:
-                peers.append(group.key)
-            parsed = SgRule(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
-                            tuple(_as_list(rule.get("cidrBlocks"))), tuple(peers),
-                            tuple(_as_list(rule.get("prefixListIds"))))
-        else:
-            direction = "ingress" if rule.type == VPC_SECURITY_GROUP_INGRESS_RULE else "egress"
-            parsed = SgRule(
-                rule.get("ipProtocol"), rule.get("fromPort"), rule.get("toPort"),
-                tuple(_as_list(rule.get("cidrIpv4"))),
-                tuple(self.keys(rule, "referencedSecurityGroupId", rule.get("referencedSecurityGroupId"),
-                                SECURITY_GROUPS, "security group")),
-                tuple(_as_list(rule.get("prefixListId"))))
-        if is_unknown(direction):
-            group.unsure += (f"{rule.label} type (unknown)",)
-        elif direction in ("ingress", "egress"):
-            getattr(group, direction).append(parsed)
-
-    def _group_from_answer(self, item: dict) -> SecurityGroup:
-        group_id = item.get("GroupId", "")
-        group = SecurityGroup(group_id, outside("security group", group_id))
-        for direction, permissions in (("ingress", item.get("IpPermissions")), ("egress", item.get("IpPermissionsEgress"))):
-            for permission in permissions or []:
-                getattr(group, direction).append(SgRule(
-                    permission.get("IpProtocol"), permission.get("FromPort"), permission.get("ToPort"),
-                    tuple(r.get("CidrIp") for r in permission.get("IpRanges") or []),
-                    tuple(self.id_key(p.get("GroupId"), SECURITY_GROUPS) for p in permission.get("UserIdGroupPairs") or []
-                          if p.get("GroupId")),
-                    tuple(p.get("PrefixListId") for p in permission.get("PrefixListIds") or []),
-                ))
-        for rule in self.index.of_type(SG_RULES):
-            if rule.get("securityGroupId") == group_id:
-                self._add_separate_rule(group, rule)
-        return group
-
-
-# --- rule evaluation helpers ----------------------------------------------------------
-
-
-def allows_port(rule: SgRule, port: int, what: str) -> Tri:
-    protocol = rule.protocol
-    if is_unknown(protocol) or is_unknown(rule.from_port) or is_unknown(rule.to_port):
-        return Unsure.of(f"{what} (protocol or ports unknown)")
-    if str(protocol).lower() in ("-1", "all"):
-        return True
-    if str(protocol).lower() not in ("tcp", "6"):
-        return False
-    # Numbers arrive as floats over the engine's protocol (protobuf Struct).
-    if not _is_number(rule.from_port) or not _is_number(rule.to_port):
-        return False
-    return rule.from_port <= port <= rule.to_port
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def cidr_covers(cidr: Any, target: Any, what: str) -> Tri:
-    """Whether the rule's CIDR covers every address of `target` (a CIDR string)."""
-    if is_unknown(cidr):
-        return Unsure.of(f"{what} (an unknown CIDR)")
-    if not isinstance(cidr, str):
-        return False
-    try:
-        network = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return False
-    if network.prefixlen == 0:
-        return True
-    if is_unknown(target) or target is None:
-        return Unsure.of(f"{what} ({cidr} against an address range known after update)")
-    try:
-        return ipaddress.ip_network(target, strict=False).subnet_of(network)
-    except (ValueError, TypeError):
-        return False
-
-
-def is_public_cidr(cidr: Any) -> bool:
-    try:
-        return not ipaddress.ip_network(cidr, strict=False).is_private
-    except (ValueError, TypeError):
-        return False

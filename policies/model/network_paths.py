@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from model import ecs as ecs_model
-from model.network import (
+from model.network import Network
+from model.network_records import (
     ANYWHERE,
     HTTPS,
     Endpoint,
-    Network,
     RouteTable,
     SecurityGroup,
     Subnet,

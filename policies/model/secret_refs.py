@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from model.aws_types import KMS_ALIAS, KMS_KEY, SECRETSMANAGER_SECRET, SSM_PARAMETER
-from model.iam_eval import UNKNOWN_PART, partly_known
+from model.iam_conditions import UNKNOWN_PART, partly_known
 from model.iam_roles import Place, arn_of
 from model.live_aws import LiveAws
 from model.stack_index import StackIndex

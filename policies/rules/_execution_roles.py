@@ -17,16 +17,8 @@ from typing import Any
 from kit import Findings
 from model import ecs as ecs_model
 from model.aws_types import ECS_TASK_DEFINITION
-from model.iam_eval import (
-    ABSENT,
-    UNKNOWN_PART,
-    Decision,
-    Request,
-    Verdict,
-    evaluate,
-    partly_known,
-    shown,
-)
+from model.iam_conditions import ABSENT, UNKNOWN_PART, partly_known
+from model.iam_eval import Decision, Request, Verdict, evaluate, shown
 from model.iam_roles import Place, RoleReader, RoleView, partition_of
 from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
 from model.stack_index import StackIndex

@@ -10,13 +10,7 @@ from typing import Any
 from model import ecs as ecs_model
 from model.aws_types import ECS_TASK_DEFINITION
 from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
-from model.network import (
-    SECURITY_GROUPS,
-    SUBNETS,
-    Network,
-    Subnet,
-    Unsure,
-)
+from model.network import Network
 from model.network_paths import (
     INTERNET,
     SERVICE_NAMES,
@@ -29,6 +23,7 @@ from model.network_paths import (
     evaluate_need,
     needs_of,
 )
+from model.network_records import SECURITY_GROUPS, SUBNETS, Subnet, Unsure
 from model.stack_index import StackIndex
 from model.values import Malformed, Resource, is_unknown
 

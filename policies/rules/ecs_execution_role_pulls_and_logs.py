@@ -9,11 +9,8 @@ from pulumi_policy import Severity
 from kit import Findings, stack_policy
 from model import ecs as ecs_model
 from model.aws_types import CLOUDWATCH_LOG_GROUP, ECR_REPOSITORY
-from model.iam_eval import (
-    Request,
-    partly_known,
-    shown,
-)
+from model.iam_conditions import partly_known
+from model.iam_eval import Request, shown
 from model.iam_roles import Place, RoleView, arn_of
 from model.stack_index import StackIndex
 from rules._execution_roles import (

@@ -7,15 +7,8 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
-from model.iam_eval import (
-    UNKNOWN_PART,
-    Decision,
-    Request,
-    Verdict,
-    evaluate,
-    partly_known,
-    shown,
-)
+from model.iam_conditions import UNKNOWN_PART, partly_known
+from model.iam_eval import Decision, Request, Verdict, evaluate, shown
 from model.iam_roles import Place, RoleView
 from model.secret_refs import NotASecret, SecretRef, key_of, parse_value_from, request_arn
 from model.stack_index import StackIndex

@@ -10,12 +10,8 @@ from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
 from model import ecs as ecs_model
-from model.iam_eval import (
-    Decision,
-    evaluate_trust,
-    partly_known,
-    shown,
-)
+from model.iam_conditions import partly_known
+from model.iam_eval import Decision, evaluate_trust, shown
 from model.iam_roles import RoleView
 from model.stack_index import StackIndex
 from rules._execution_roles import EXECUTION_ROLE_DOC, Task, _each_task, _join, _schema, needs_execution_role

@@ -7,10 +7,7 @@ from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
 from model import ecs as ecs_model
-from model.iam_eval import (
-    Policy,
-    shown,
-)
+from model.iam_eval import Policy, shown
 from model.iam_roles import Place, RoleView, aws_managed_name
 from model.secret_refs import NotASecret, key_of, parse_value_from, request_arn
 from model.stack_index import StackIndex

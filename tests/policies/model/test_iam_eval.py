@@ -7,20 +7,8 @@ Sources: "Policy evaluation logic", "IAM JSON policy elements: Condition operato
 
 import pytest
 
-from model.iam_eval import (
-    ABSENT,
-    UNKNOWN_PART,
-    Decision,
-    Policy,
-    Request,
-    Tri,
-    arn_like,
-    evaluate,
-    evaluate_trust,
-    glob_match,
-    partly_known,
-    unknown_token,
-)
+from model.iam_conditions import ABSENT, UNKNOWN_PART, Tri, arn_like, glob_match, partly_known, unknown_token
+from model.iam_eval import Decision, Policy, Request, evaluate, evaluate_trust
 from model.values import UNKNOWN, Malformed
 
 # allowed, explicitly denied, no statement allows (the implicit deny), undecided

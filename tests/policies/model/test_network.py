@@ -17,6 +17,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from kit import Inconclusive, resource_from_policy_resource
 from model import network as network_model
+from model import network_records
 from model.live_aws import LiveAws
 from model.stack_index import StackIndex
 from model.values import UNKNOWN
@@ -228,8 +229,8 @@ def test_separate_security_group_rules_join_the_group():
 
     group = model(stack).security_group(urn("sg", "task"))
 
-    assert group.ingress == [network_model.SgRule("tcp", 443, 443, (), ("sg-other",), ())]
-    assert group.egress[1] == network_model.SgRule("-1", 0, 0, ("10.0.0.0/8",), (), ())
+    assert group.ingress == [network_records.SgRule("tcp", 443, 443, (), ("sg-other",), ())]
+    assert group.egress[1] == network_records.SgRule("-1", 0, 0, ("10.0.0.0/8",), (), ())
 
 
 def test_an_unknown_subnet_id_is_found_through_the_property_dependencies():
@@ -244,7 +245,7 @@ def test_an_unknown_subnet_id_is_found_through_the_property_dependencies():
     service = index.get(urn("service", "web"))
 
     keys = network.keys(service, "networkConfiguration", service.get("networkConfiguration", "subnets"),
-                        network_model.SUBNETS, "subnet")
+                        network_records.SUBNETS, "subnet")
 
     assert sorted(keys) == [urn("subnet", "private-a"), urn("subnet", "private-b")]
 
@@ -252,16 +253,16 @@ def test_an_unknown_subnet_id_is_found_through_the_property_dependencies():
 def test_a_subnet_outside_the_stack_is_unsure_when_look_ups_are_off():
     network = model(private_with_nat())
 
-    assert network.subnet("subnet-0abc") == network_model.Unsure.of(
+    assert network.subnet("subnet-0abc") == network_records.Unsure.of(
         "subnet subnet-0abc (outside the stack): live look-ups are off (liveLookups: off)")
 
 
 def test_three_valued_combinators():
-    unsure = network_model.Unsure.of("x")
+    unsure = network_records.Unsure.of("x")
 
-    assert network_model.any_of([False, unsure, True]) is True
-    assert network_model.any_of([False, unsure]) == unsure
-    assert network_model.any_of([]) is False
-    assert network_model.all_of([True, unsure, False]) is False
-    assert network_model.all_of([True, unsure]) == unsure
-    assert network_model.all_of([]) is True
+    assert network_records.any_of([False, unsure, True]) is True
+    assert network_records.any_of([False, unsure]) == unsure
+    assert network_records.any_of([]) is False
+    assert network_records.all_of([True, unsure, False]) is False
+    assert network_records.all_of([True, unsure]) == unsure
+    assert network_records.all_of([]) is True

@@ -3,7 +3,7 @@
 import boto3
 import pytest
 
-from model.iam_eval import UNKNOWN_PART
+from model.iam_conditions import UNKNOWN_PART
 from model.iam_roles import Place
 from model.live_aws import LiveAws
 from model.secret_refs import NotASecret, SecretRef, key_of, parse_value_from, request_arn, resolve_key
