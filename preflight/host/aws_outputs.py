@@ -324,25 +324,6 @@ def _deployment_group(i: dict, c: Context) -> dict:
     }
 
 
-def _image(i: dict, c: Context) -> dict:
-    digest = f"sha256:{c.hex(64, 'digest')}"
-    tags = i.get("tags") or []
-    first = tags[0] if tags and known(tags[0]) else None
-    repository = _without_tag(first) if first else None
-    return {
-        "id": digest,
-        "digest": digest,
-        "ref": f"{repository}@{digest}" if repository else digest,
-    }
-
-
-def _without_tag(reference: str) -> str:
-    name, _, last = reference.rpartition("/")
-    if ":" in last:
-        last = last.split(":", 1)[0]
-    return f"{name}/{last}" if name else last
-
-
 COMPUTED: dict[str, Callable[[dict, Context], dict]] = {
     "aws:ecs/cluster:Cluster": _cluster,
     "aws:ecs/service:Service": _service,
@@ -384,7 +365,6 @@ COMPUTED: dict[str, Callable[[dict, Context], dict]] = {
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:codedeploy/application:Application": _codedeploy_app,
     "aws:codedeploy/deploymentGroup:DeploymentGroup": _deployment_group,
-    "docker-build:index:Image": _image,
 }
 
 
@@ -423,7 +403,9 @@ def _contains_unknown(value: Any) -> bool:
 
 def computed_outputs(type_: str, inputs: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """What `Create` adds to the inputs: the id and the type's computed properties."""
-    derive = COMPUTED.get(type_)
+    from .image_outputs import COMPUTED as IMAGE_AND_RANDOM
+
+    derive = COMPUTED.get(type_) or IMAGE_AND_RANDOM.get(type_)
     if derive is None:
         return {"id": f"{ctx.name}-{ctx.hex(8)}"}
     outputs = derive(plain(inputs), ctx)

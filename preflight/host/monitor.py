@@ -27,7 +27,7 @@ from pulumi.runtime.proto import resource_pb2
 from . import provider_check
 from .aws_outputs import Context, autoname, computed_outputs, documents_as_json
 from .invokes import InvokeError, Invokes
-from .wire import UNKNOWN, struct_to_wire, to_struct
+from .wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret, struct_to_wire, to_struct
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -130,6 +130,7 @@ class RecordingMonitor(MockMonitor):
         else:
             resource_id = computed.pop("id", None) or ctx.uuid("provider")
             outputs = {**checked, **computed, "id": resource_id}
+        outputs = _mark_secret_outputs(outputs, list(request.additionalSecretOutputs))
         provider_urn = self._provider_urn(request)
         self._record(urn, request, inputs=checked, outputs=outputs, resource_id=resource_id,
                      provider_urn=provider_urn)
@@ -246,6 +247,17 @@ class RecordingMonitor(MockMonitor):
         if version:
             inputs["version"] = version
         return inputs
+
+
+def _mark_secret_outputs(outputs: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """`additionalSecretOutputs` (RandomPassword's `result`...): the engine stores them as secrets."""
+    if not names:
+        return outputs
+    marked = dict(outputs)
+    for name in names:
+        if name in marked and not is_secret(marked[name]) and marked[name] != UNKNOWN:
+            marked[name] = {SIG_KEY: SECRET_SIG, "value": marked[name]}
+    return marked
 
 
 def _is_provider(type_: str) -> bool:

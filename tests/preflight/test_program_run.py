@@ -104,12 +104,12 @@ def test_update_derives_outputs_from_inputs_region_and_account(components_update
     image = components_update[IMAGE]
     assert image["inputs"]["tags"] == ["123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo:v1"]
     assert image["outputs"]["digest"] == DIGEST
-    assert image["outputs"]["ref"] == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo@{DIGEST}"
+    assert image["outputs"]["ref"] == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo:v1@{DIGEST}"
     assert components_update[CLUSTER]["outputs"]["arn"] == "arn:aws:ecs:us-east-1:123456789012:cluster/web"
     assert components_update[CLUSTER]["outputs"]["tagsAll"] == {"logGroup": "/ecs/web"}
     assert components_update[STACK]["outputs"] == {
         "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/web",
-        "imageRef": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo@{DIGEST}",
+        "imageRef": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo:v1@{DIGEST}",
     }
     assert components_update[REGISTRY]["outputs"] == {
         "repositoryUrl": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo",

@@ -1,0 +1,73 @@
+"""Outputs of the image and random types usual programs register: the providers' names and shapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from preflight.host.wire import SECRET_SIG, SIG_KEY, UNKNOWN
+from preflight.program import run_program
+from preflight.project import load_project
+
+from .conftest import PROJECTS
+
+REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def stack_outputs(mode: str) -> dict:
+    run = run_program(load_project(PROJECTS / "image_kinds", "dev"), stack="dev", mode=mode, invokes={},
+                      stack_outputs={})
+    return next(record for record in run.resources if record["type"] == "pulumi:pulumi:Stack")["outputs"]
+
+
+@pytest.fixture(scope="module")
+def update() -> dict:
+    return stack_outputs("update")
+
+
+@pytest.fixture(scope="module")
+def preview() -> dict:
+    return stack_outputs("preview")
+
+
+def digest_of(reference: str) -> str:
+    assert reference.count("@sha256:") == 1
+    digest = reference.split("@", 1)[1]
+    assert len(digest) == len("sha256:") + 64
+    return digest
+
+
+def test_pulumi_docker_4_image_outputs(update):
+    legacy = update["legacy"]
+    assert {key: value for key, value in legacy.items() if key != "repoDigest"} == {
+        "imageName": f"{REGISTRY}/web:v4", "baseImageName": f"{REGISTRY}/web:v4", "registryServer": REGISTRY,
+        "context": "./app", "dockerfile": "./app/Dockerfile", "platform": "linux/amd64",
+    }
+    assert legacy["repoDigest"] == f"{REGISTRY}/web@{digest_of(legacy['repoDigest'])}"
+    assert update["localRepoDigest"] == ""
+
+
+def test_registry_and_remote_image_outputs(update):
+    assert update["pushedDigest"].startswith("sha256:") and len(update["pushedDigest"]) == 71
+    assert update["pulled"]["imageId"].startswith("sha256:")
+    assert update["pulled"]["repoDigest"] == f"public.ecr.aws/nginx/nginx@{digest_of(update['pulled']['repoDigest'])}"
+
+
+def test_docker_build_refs_carry_the_tag_and_the_digest_when_pushed(update):
+    assert update["built"]["ref"] == f"{REGISTRY}/web:latest@{update['built']['digest']}"
+    assert update["unpushed"] == {"ref": "web:dev", "digest": ""}
+    assert update["indexRef"] == f"{REGISTRY}/web:multi@{digest_of(update['indexRef'])}"
+
+
+def test_random_results_have_the_asked_shape_and_passwords_are_secret(update):
+    assert update["password"][SIG_KEY] == SECRET_SIG
+    password = update["password"]["value"]
+    assert len(password) == 24 and password.isalnum()
+    assert len(update["suffix"]) == 6 and update["suffix"] == update["suffix"].lower() and update["suffix"].isalnum()
+    assert len(update["token"]["hex"]) == 16 and len(update["token"]["b64Url"]) == 11
+
+
+def test_a_first_preview_knows_only_the_inputs(preview):
+    assert preview["legacy"]["imageName"] == f"{REGISTRY}/web:v4"
+    assert preview["legacy"]["repoDigest"] == UNKNOWN
+    assert preview["password"] == UNKNOWN
+    assert preview["built"] == {"ref": UNKNOWN, "digest": UNKNOWN}
