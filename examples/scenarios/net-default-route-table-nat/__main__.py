@@ -38,7 +38,7 @@ aws.ecr.LifecyclePolicy("invoices", repository=repo.name, policy=json.dumps({"ru
     "action": {"type": "expire"}}]}))
 aws.cloudwatch.LogGroup("invoices", name="/ecs/invoices", retention_in_days=30)
 
-execution_role = aws.iam.Role("invoices-execution", assume_role_policy=json.dumps({
+execution_role = aws.iam.Role("invoices-execution", name="invoices-execution", assume_role_policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],

@@ -38,7 +38,7 @@ aws.ecr.LifecyclePolicy("ledger", repository=repo.name, policy=json.dumps({"rule
     "action": {"type": "expire"}}]}))
 aws.cloudwatch.LogGroup("ledger", name="/ecs/ledger", retention_in_days=30)
 
-execution_role = aws.iam.Role("ledger-execution", assume_role_policy=json.dumps({
+execution_role = aws.iam.Role("ledger-execution", name="ledger-execution", assume_role_policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],

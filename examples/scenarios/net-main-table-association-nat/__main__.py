@@ -39,7 +39,7 @@ aws.ecr.LifecyclePolicy("billing", repository=repo.name, policy=json.dumps({"rul
     "action": {"type": "expire"}}]}))
 aws.cloudwatch.LogGroup("billing", name="/ecs/billing", retention_in_days=30)
 
-execution_role = aws.iam.Role("billing-execution", assume_role_policy=json.dumps({
+execution_role = aws.iam.Role("billing-execution", name="billing-execution", assume_role_policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],

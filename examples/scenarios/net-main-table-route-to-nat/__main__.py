@@ -40,7 +40,7 @@ aws.ecr.LifecyclePolicy("orders", repository=repo.name, policy=json.dumps({"rule
     "action": {"type": "expire"}}]}))
 aws.cloudwatch.LogGroup("orders", name="/ecs/orders", retention_in_days=30)
 
-execution_role = aws.iam.Role("orders-execution", assume_role_policy=json.dumps({
+execution_role = aws.iam.Role("orders-execution", name="orders-execution", assume_role_policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],

@@ -48,7 +48,7 @@ aws.ecr.LifecyclePolicy("refunds", repository=repo.name, policy=json.dumps({"rul
     "action": {"type": "expire"}}]}))
 aws.cloudwatch.LogGroup("refunds", name="/ecs/refunds", retention_in_days=30)
 
-execution_role = aws.iam.Role("refunds-execution", assume_role_policy=json.dumps({
+execution_role = aws.iam.Role("refunds-execution", name="refunds-execution", assume_role_policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],

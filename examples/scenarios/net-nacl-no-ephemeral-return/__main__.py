@@ -49,7 +49,7 @@ aws.ecr.LifecyclePolicy("payments", repository=repo.name, policy=json.dumps({"ru
     "action": {"type": "expire"}}]}))
 aws.cloudwatch.LogGroup("payments", name="/ecs/payments", retention_in_days=30)
 
-execution_role = aws.iam.Role("payments-execution", assume_role_policy=json.dumps({
+execution_role = aws.iam.Role("payments-execution", name="payments-execution", assume_role_policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],

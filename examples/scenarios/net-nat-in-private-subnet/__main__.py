@@ -44,7 +44,7 @@ aws.ecr.LifecyclePolicy("search", repository=repo.name, policy=json.dumps({"rule
     "action": {"type": "expire"}}]}))
 aws.cloudwatch.LogGroup("search", name="/ecs/search", retention_in_days=30)
 
-execution_role = aws.iam.Role("search-execution", assume_role_policy=json.dumps({
+execution_role = aws.iam.Role("search-execution", name="search-execution", assume_role_policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                    "Action": "sts:AssumeRole"}],
