@@ -140,17 +140,17 @@ def load_scenarios(root: Path = SCENARIOS_DIR) -> list[Scenario]:
 _VERDICT_NAMES = {"not applicable": "not_applicable"}
 
 
-def verdicts_of(report) -> dict[str, str]:
-    """rule -> verdict, from the report's own per-rule verdicts."""
-    return {v["policy"]: _VERDICT_NAMES.get(v["verdict"], v["verdict"]) for v in report.policy_verdicts()}
+def verdicts_of(report) -> dict[str, tuple[str, str]]:
+    """rule -> (verdict, detail), from the report's own per-rule verdicts."""
+    return {v["policy"]: (_VERDICT_NAMES.get(v["verdict"], v["verdict"]), v.get("detail", ""))
+            for v in report.policy_verdicts()}
 
 
-def messages_of(report, rule: str, verdict: str) -> list[str]:
+def messages_of(report, rule: str, verdict: str, detail: str = "") -> list[str]:
     """The texts that carry a verdict: violations for violated, could-not-know diagnostics for
-    inconclusive, the rule's reason for not applicable."""
+    inconclusive, the pack's reason for not applicable."""
     if verdict == "not_applicable":
-        reason = report.not_applicable.get(rule)
-        return [reason] if reason else []
+        return [detail] if detail else []
     inconclusive = verdict == "inconclusive"
     return [d["message"] for d in report.diagnostics if d["policy"] == rule and d["inconclusive"] == inconclusive]
 
@@ -164,22 +164,20 @@ def mismatches(scenario: Scenario, mode: str, report) -> list[str]:
         if rule not in verdicts:
             problems.append(f"{rule}: the pack has no rule of that name")
             continue
-        actual = verdicts[rule]
+        actual, detail = verdicts[rule]
+        texts = messages_of(report, rule, actual, detail)
         if actual != expectation.verdict:
-            problems.append(f"{rule}: expected {expectation.verdict}, got {actual}"
-                            + _quoted(report, rule, actual))
+            problems.append(f"{rule}: expected {expectation.verdict}, got {actual}" + _quoted(texts))
             continue
-        texts = messages_of(report, rule, actual)
         for mention in expectation.mentions:
             if not any(mention in text for text in texts):
-                problems.append(f"{rule}: no {actual} message mentions {mention!r}" + _quoted(report, rule, actual))
-    for rule, actual in sorted(verdicts.items()):
+                problems.append(f"{rule}: no {actual} message mentions {mention!r}" + _quoted(texts))
+    for rule, (actual, detail) in sorted(verdicts.items()):
         if actual == "violated" and rule not in expected:
             problems.append(f"{rule}: violated but the scenario does not expect it (a false positive)"
-                            + _quoted(report, rule, actual))
+                            + _quoted(messages_of(report, rule, actual, detail)))
     return problems
 
 
-def _quoted(report, rule: str, verdict: str) -> str:
-    texts = messages_of(report, rule, verdict)
+def _quoted(texts: list[str]) -> str:
     return "".join(f"\n      | {text}" for text in texts)
