@@ -20,7 +20,6 @@ role = aws.iam.Role("ledger-execution", name="ledger-execution", assume_role_pol
         "Principal": {"Service": "ecs-tasks.amazonaws.com"},
         "Action": "sts:AssumeRole",
         "Condition": {
-            "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{region}:210987654321:*"},
             "StringEquals": {"aws:SourceAccount": "210987654321"},
         },
     }],

@@ -1,5 +1,5 @@
-"""The trust policy guards against the confused deputy problem with aws:SourceAccount and
-aws:SourceArn, both naming this account.
+"""The trust policy guards against the confused deputy problem with aws:SourceAccount,
+naming this account.
 """
 
 import json
@@ -20,7 +20,6 @@ role = aws.iam.Role("ledger-execution", name="ledger-execution", assume_role_pol
         "Principal": {"Service": "ecs-tasks.amazonaws.com"},
         "Action": "sts:AssumeRole",
         "Condition": {
-            "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{region}:{account}:*"},
             "StringEquals": {"aws:SourceAccount": account},
         },
     }],
