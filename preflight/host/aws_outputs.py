@@ -40,9 +40,11 @@ class Context:
     urn: str
     name: str
     region: str
+    seed: str = ""
+    """Another seed gives other values wherever AWS would pick (see-through preview compares two)."""
 
     def hex(self, length: int, salt: str = "") -> str:
-        digest = hashlib.sha256(f"{self.urn}|{salt}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{self.urn}|{salt}{self.seed}".encode()).hexdigest()
         while len(digest) < length:
             digest += hashlib.sha256(digest.encode()).hexdigest()
         return digest[:length]

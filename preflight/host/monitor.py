@@ -24,8 +24,9 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 
-from . import provider_check
+from . import provider_check, see_through
 from .aws_outputs import Context, autoname, computed_outputs, documents_as_json
+from .construction import Constructions, sent_position
 from .invokes import InvokeError, Invokes
 from .wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret, struct_to_wire, to_struct
 
@@ -72,8 +73,10 @@ class CheckFailed(Exception):
 class RecordingMonitor(MockMonitor):
     def __init__(self, answers: InvokeAnswers, *, project: str, stack: str, preview: bool,
                  config: dict[str, str], stack_outputs: dict[str, dict[str, Any]],
-                 emit: Callable[[dict[str, Any]], None] | None = None):
+                 emit: Callable[[dict[str, Any]], None] | None = None,
+                 constructions: Constructions | None = None):
         super().__init__(answers)
+        self.constructions = constructions
         # Called with each registration as it happens, so the pack can analyse it while the
         # program goes on (the engine analyses each resource when it is registered).
         self.emit = emit or (lambda record: None)
@@ -88,6 +91,8 @@ class RecordingMonitor(MockMonitor):
         self.default_providers: dict[str, dict[str, Any]] = {}
         self.missing_stacks: list[str] = []
         self.check_failures: list[str] = []
+        # See-through preview: the known computed strings (and see-through inputs) of each resource.
+        self.see_through_values: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     # -- URNs ---------------------------------------------------------------------------
@@ -102,17 +107,22 @@ class RecordingMonitor(MockMonitor):
     # -- registrations --------------------------------------------------------------------
     def RegisterResource(self, request):
         urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = struct_to_wire(request.object)
+        raw_inputs = struct_to_wire(request.object)
+        inputs, see_through_paths = self._resolve(raw_inputs, request)
         if request.type == ROOT_STACK_TYPE:
-            self._record(urn, request, inputs=inputs, outputs={}, resource_id="")
+            self._record(urn, request, inputs=inputs, outputs={}, resource_id="", see_through_paths=see_through_paths)
             return resource_pb2.RegisterResourceResponse(urn=urn)
         if not request.custom:
-            self._record(urn, request, inputs=inputs, outputs={}, resource_id="")
+            self._record(urn, request, inputs=inputs, outputs={}, resource_id="", see_through_paths=see_through_paths)
             return resource_pb2.RegisterResourceResponse(urn=urn, object=to_struct({}))
 
         ctx = Context(urn=urn, name=request.name, region=self.region)
         checked = autoname(request.type, request.name, inputs, ctx) if not _is_provider(request.type) else inputs
         checked = documents_as_json(request.type, checked)
+        if self.preview:
+            # A structured document turned into JSON text may hold markers: resolve them in the text.
+            checked, document_paths = self._resolve(checked, request)
+            see_through_paths = sorted(set(see_through_paths) | set(document_paths))
         if not _is_provider(request.type):
             failures = provider_check.check(request.type, request.name, checked)
             if failures:
@@ -120,25 +130,51 @@ class RecordingMonitor(MockMonitor):
                     self.check_failures.extend(failures)
                 raise CheckFailed(failures)
         computed = {} if _is_provider(request.type) else computed_outputs(request.type, checked, ctx)
+        response_id = None
         if self.preview:
             resource_id = ""
-            unknown = {key: UNKNOWN for key in computed if key not in checked}
-            if "tagsAll" in computed:
-                # Known at preview: the tags merged with the provider's default tags.
-                unknown["tagsAll"] = computed["tagsAll"]
-            outputs = {**checked, **unknown}
+            other = {} if _is_provider(request.type) else computed_outputs(
+                request.type, checked, Context(urn=urn, name=request.name, region=self.region, seed="other"))
+            to_program, to_record = see_through.split_outputs(request.type, computed, other, checked)
+            program_id = to_program.pop("id", UNKNOWN)
+            to_record["id"] = UNKNOWN
+            if isinstance(program_id, str) and program_id != UNKNOWN and not see_through.has_marker(program_id):
+                # Known to the program (log groups, roles, repositories are named by their id); the
+                # engine's record of a resource not yet created still has no id.
+                response_id = program_id
+            outputs = {**checked, **to_record}
+            program_outputs = {**checked, **to_program}
+            with self._lock:
+                self.see_through_values[urn] = (
+                    see_through.see_through_strings(
+                        {key: value for key, value in to_record.items() if key != "tagsAll"})
+                    + [value for value in _values_at(checked, see_through_paths) if isinstance(value, str)]
+                    # An id the program is handed (the engine's preview has none) - unless an input has
+                    # the same text, which the program may have read instead (a role's name is its id).
+                    + ([response_id] if response_id and response_id not in _strings_of(checked) else []))
         else:
             resource_id = computed.pop("id", None) or ctx.uuid("provider")
             outputs = {**checked, **computed, "id": resource_id}
+            program_outputs = outputs
         outputs = _mark_secret_outputs(outputs, list(request.additionalSecretOutputs))
+        program_outputs = _mark_secret_outputs(program_outputs, list(request.additionalSecretOutputs))
         provider_urn = self._provider_urn(request)
         self._record(urn, request, inputs=checked, outputs=outputs, resource_id=resource_id,
-                     provider_urn=provider_urn)
+                     provider_urn=provider_urn, see_through_paths=see_through_paths)
         with self._lock:
             self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, outputs)
         # The SDK resolves outputs from this object; the engine drops `id` from it.
-        response_object = {key: value for key, value in outputs.items() if key != "id"}
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=to_struct(response_object))
+        response_object = {key: value for key, value in program_outputs.items() if key != "id"}
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=response_id or resource_id,
+                                                     object=to_struct(response_object))
+
+    def _resolve(self, properties: dict[str, Any], request) -> tuple[dict[str, Any], list[str]]:
+        if not self.preview:
+            return properties, []
+        dependencies = {key: list(value.urns) for key, value in request.propertyDependencies.items()}
+        with self._lock:
+            known = dict(self.see_through_values)
+        return see_through.resolve_properties(properties, dependencies, known)
 
     def ReadResource(self, request):
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -162,6 +198,8 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResourceOutputs(self, request):
         outputs = struct_to_wire(request.outputs)
+        if self.preview:
+            outputs, _ = see_through.resolve_properties(outputs, {}, {})
         with self._lock:
             record = self.records.get(request.urn)
             if record is not None:
@@ -171,7 +209,7 @@ class RecordingMonitor(MockMonitor):
     # -- helpers --------------------------------------------------------------------------
     def _record(self, urn: str, request, *, inputs: dict[str, Any], outputs: dict[str, Any],
                 resource_id: str, provider_urn: str = "", custom: bool | None = None,
-                read: bool = False) -> None:
+                read: bool = False, see_through_paths: list[str] | None = None) -> None:
         # The SDK collects dependencies in sets, so their order varies from run to run and
         # means nothing; sorted, two runs of a program record the same thing.
         dependencies = sorted(set(request.dependencies))
@@ -209,6 +247,20 @@ class RecordingMonitor(MockMonitor):
             "outputs": outputs,
             "read": read,
         }
+        if not read:
+            # Input paths the engine's own preview would not know (known here by see-through).
+            record["seeThrough"] = list(see_through_paths or [])
+            constructed = (self.constructions.take(request.type, request.name) if self.constructions is not None
+                           else {"createdInApply": False, "sourcePosition": None})
+            sent = sent_position(request)
+            # The SDK's guess lands in an SDK's own file for some constructors (explicit providers);
+            # a position outside the project locates nothing for the user.
+            if sent is not None and self.constructions is not None and not self.constructions.inside(sent["uri"]):
+                sent = None
+            record["sourcePosition"] = sent or constructed["sourcePosition"]
+            record["createdInApply"] = constructed["createdInApply"]
+            # A multi-language component: its children are created by a provider plugin preflight does not run.
+            record["remote"] = bool(getattr(request, "remote", False))
         with self._lock:
             if urn not in self.records:
                 self.order.append(urn)
@@ -247,6 +299,26 @@ class RecordingMonitor(MockMonitor):
         if version:
             inputs["version"] = version
         return inputs
+
+
+def _strings_of(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_strings_of(item) for item in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_strings_of(item) for item in value)) if value else set()
+    return set()
+
+
+def _values_at(properties: dict[str, Any], paths: list[str]) -> list[Any]:
+    """The values at top-level `paths` (nested paths are found through their top-level property)."""
+    found = []
+    for path in paths:
+        key = path.split(".", 1)[0].split("[", 1)[0]
+        if key in properties:
+            found.append(properties[key])
+    return found
 
 
 def _mark_secret_outputs(outputs: dict[str, Any], names: list[str]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.settings import configure
 from pulumi.runtime.stack import run_in_stack
 
+from .construction import Constructions
 from .invokes import Invokes
 from .monitor import InvokeAnswers, MissingStackOutputs, RecordingMonitor
 from .sdk_compat import settings_kwargs
@@ -82,6 +83,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     invokes = Invokes(config.get("aws:region") or "us-east-1", spec.get("invokes") or {})
     answers = InvokeAnswers(invokes)
     stream = RecordStream(spec.get("stream_fd"))
+    constructions = Constructions(project_dir)
+    constructions.install()
     monitor = RecordingMonitor(
         answers,
         project=spec["project"],
@@ -90,6 +93,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         config=config,
         stack_outputs=spec.get("stack_outputs") or {},
         emit=stream.emit,
+        constructions=constructions,
     )
     collector = _LogCollector()
     logger = logging.getLogger("preflight.program")

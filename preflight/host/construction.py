@@ -1,0 +1,101 @@
+"""Where and how each resource was constructed: its source line, and whether inside `apply`.
+
+The monitor sees registrations on the SDK's worker threads, after the program's frames are
+gone, so this watches `Resource.__init__` itself:
+- the source position is the innermost frame of the user's project (not its virtualenv, not
+  the SDKs) - for a component's child, the line in the component's file. SDKs that send
+  `RegisterResourceRequest.sourcePosition` are believed first;
+- a resource constructed while an `Output.apply` callback runs exists only once that value
+  is known: the engine's preview does not show it (Pulumi's guidance: never create
+  resources inside `apply`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+_IN_APPLY: contextvars.ContextVar[bool] = contextvars.ContextVar("preflight_in_apply", default=False)
+
+
+class Constructions:
+    def __init__(self, project_dir: Path):
+        self.root = str(project_dir.resolve()) + os.sep
+        self._seen: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        import pulumi
+        from pulumi import resource as resource_module
+
+        original_apply = pulumi.Output.apply
+
+        def apply(output, func, run_with_unknowns: bool = False):
+            def inside(*args, **kwargs):
+                token = _IN_APPLY.set(True)
+                try:
+                    return func(*args, **kwargs)
+                finally:
+                    _IN_APPLY.reset(token)
+            return original_apply(output, inside, run_with_unknowns)
+
+        pulumi.Output.apply = apply
+        original_init = resource_module.Resource.__init__
+        constructions = self
+
+        def init(resource, t, name, *args, **kwargs):
+            constructions.note(t, name)
+            return original_init(resource, t, name, *args, **kwargs)
+
+        resource_module.Resource.__init__ = init
+
+    def note(self, type_token: Any, name: Any) -> None:
+        entry = {"createdInApply": _IN_APPLY.get(), "sourcePosition": self._position()}
+        with self._lock:
+            self._seen.setdefault((str(type_token), str(name)), []).append(entry)
+
+    def take(self, type_token: str, name: str) -> dict[str, Any]:
+        with self._lock:
+            entries = self._seen.get((type_token, name))
+            if entries:
+                return entries.pop(0)
+        return {"createdInApply": False, "sourcePosition": None}
+
+    def inside(self, uri: str) -> bool:
+        """A file URI in the user's project, not in a virtualenv or an installed package."""
+        path = uri[len("file://"):] if uri.startswith("file://") else uri
+        return self._relative(path) is not None
+
+    def _relative(self, filename: str) -> str | None:
+        resolved = str(Path(filename).resolve())
+        inside = resolved[len(self.root):] if resolved.startswith(self.root) else None
+        if inside is None or "site-packages" in inside or inside.startswith((".venv", "venv")):
+            return None
+        return inside
+
+    def _position(self) -> dict[str, Any] | None:
+        for frame in reversed(traceback.extract_stack()):
+            filename = frame.filename
+            if not filename or filename.startswith("<"):
+                continue
+            if self._relative(filename) is None:
+                continue
+            return {"uri": Path(filename).resolve().as_uri(), "line": frame.lineno}
+        return None
+
+
+def sent_position(request) -> dict[str, Any] | None:
+    """`RegisterResourceRequest.sourcePosition` on SDKs that send it."""
+    if "sourcePosition" not in request.DESCRIPTOR.fields_by_name or not request.HasField("sourcePosition"):
+        return None
+    position = request.sourcePosition
+    if not position.uri:
+        return None
+    result: dict[str, Any] = {"uri": position.uri, "line": position.line}
+    if getattr(position, "column", 0):
+        result["column"] = position.column
+    return result
