@@ -1,5 +1,6 @@
 """The platform boundary allows everything except the platform's own parameters. The task reads
-the shared Datadog API key, which lives under /platform/.
+the shared Datadog API key, which the platform team keeps under /platform/ (not in this
+stack).
 """
 
 import json
