@@ -121,7 +121,7 @@ class ContainerImage(pulumi.ComponentResource):
         account = args.account
         child = pulumi.ResourceOptions(parent=self)
         dockerfile = args.dockerfile or args.context / "Dockerfile"
-        build_args = {**args.build_args, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+        build_args = {"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, **args.build_args}  # a configured value wins
         # Every input that makes docker-build rebuild is in the tag, so a rebuild gets a new tag.
         tag = context_hash(args.project_dir / args.context, args.project_dir / dockerfile, build_args,
                            args.platform, args.target)
