@@ -20,6 +20,7 @@ from typing import Any
 
 from .errors import PreflightError
 from .host.invokes import INVOKES_FILE_FORMAT
+from .prior_state import PriorState
 from .project import Project
 
 HOST_DIR = Path(__file__).resolve().parent / "host"
@@ -53,15 +54,17 @@ class ProgramRun:
 
 def run_program(project: Project, *, stack: str, mode: str, invokes: dict[str, list[dict[str, Any]]],
                 stack_outputs: dict[str, dict[str, Any]],
-                on_registration: Callable[[dict[str, Any]], None] | None = None) -> ProgramRun:
+                on_registration: Callable[[dict[str, Any]], None] | None = None,
+                prior_state: PriorState | None = None) -> ProgramRun:
     """Run the program; `on_registration` is called (on another thread) with each registration
-    as it happens, default providers included."""
+    as it happens, default providers included. With `prior_state` the stack is previewed as
+    the existing stack it describes (each record's `change`: create, same, update, replace)."""
     timeout = float(os.environ.get("PREFLIGHT_PROGRAM_TIMEOUT", DEFAULT_PROGRAM_TIMEOUT_S))
     read_fd, write_fd = os.pipe()
     reader = threading.Thread(target=_read_registrations, args=(read_fd, on_registration), daemon=True)
     reader.start()
     try:
-        return _run(project, stack, mode, invokes, stack_outputs, write_fd, timeout)
+        return _run(project, stack, mode, invokes, stack_outputs, write_fd, timeout, prior_state)
     finally:
         reader.join()
 
@@ -74,7 +77,8 @@ def _read_registrations(read_fd: int, on_registration: Callable[[dict[str, Any]]
 
 
 def _run(project: Project, stack: str, mode: str, invokes: dict[str, list[dict[str, Any]]],
-         stack_outputs: dict[str, dict[str, Any]], write_fd: int, timeout: float) -> ProgramRun:
+         stack_outputs: dict[str, dict[str, Any]], write_fd: int, timeout: float,
+         prior_state: PriorState | None = None) -> ProgramRun:
     with tempfile.TemporaryDirectory(prefix="preflight-") as scratch:
         spec_path = Path(scratch) / "spec.json"
         result_path = Path(scratch) / "result.json"
@@ -88,6 +92,7 @@ def _run(project: Project, stack: str, mode: str, invokes: dict[str, list[dict[s
             "stack_outputs": stack_outputs,
             "result_path": str(result_path),
             "stream_fd": write_fd,
+            "prior_state": prior_state.to_spec() if prior_state is not None else {},
         }))
         env = {**os.environ, **project.config_env(), "PULUMI_PROJECT": project.name, "PULUMI_STACK": stack,
                "PULUMI_DRY_RUN": "true" if mode == "preview" else "false", "PYTHONUNBUFFERED": "1"}

@@ -62,12 +62,16 @@ class Context:
         )
 
 
+def autonamed_property(type_: str) -> str | None:
+    return provider_check.auto_named_property(type_) or AUTONAMED_OUTSIDE_CHECK_TABLE.get(type_)
+
+
 def autoname(type_: str, logical_name: str, inputs: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """The checked inputs: `inputs` plus the provider's auto-name when none was given.
 
     Never shortened to fit: a name over the type's limit fails the provider's Check
     (`provider_check.check`), as it fails `pulumi preview`."""
-    key = provider_check.auto_named_property(type_) or AUTONAMED_OUTSIDE_CHECK_TABLE.get(type_)
+    key = autonamed_property(type_)
     if key is None or key in inputs or f"{key}Prefix" in inputs:
         return inputs
     suffix = ctx.hex(provider_check.AUTO_NAME_SUFFIX_LENGTH, "autoname")

@@ -24,8 +24,8 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import resource_pb2
 
-from . import provider_check, see_through
-from .aws_outputs import Context, autoname, computed_outputs, documents_as_json
+from . import prior, provider_check, see_through
+from .aws_outputs import Context, autoname, autonamed_property, computed_outputs, documents_as_json
 from .construction import Constructions, sent_position
 from .invokes import InvokeError, Invokes
 from .wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret, struct_to_wire, to_struct
@@ -74,9 +74,12 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, answers: InvokeAnswers, *, project: str, stack: str, preview: bool,
                  config: dict[str, str], stack_outputs: dict[str, dict[str, Any]],
                  emit: Callable[[dict[str, Any]], None] | None = None,
-                 constructions: Constructions | None = None):
+                 constructions: Constructions | None = None,
+                 prior_state: dict[str, dict[str, Any]] | None = None):
         super().__init__(answers)
         self.constructions = constructions
+        # `pulumi stack export` of the stack being previewed: URN -> {type, id, inputs, outputs}.
+        self.prior_state = prior_state or {}
         # Called with each registration as it happens, so the pack can analyse it while the
         # program goes on (the engine analyses each resource when it is registered).
         self.emit = emit or (lambda record: None)
@@ -117,6 +120,14 @@ class RecordingMonitor(MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn, object=to_struct({}))
 
         ctx = Context(urn=urn, name=request.name, region=self.region)
+        match = (prior.find(self.prior_state, urn, self._alias_urns(request))
+                 if self.prior_state and not _is_provider(request.type) else None)
+        if match is not None:
+            inputs = prior.restore_ignored(inputs, match.inputs, list(request.ignoreChanges))
+            named = autonamed_property(request.type)
+            if named and named not in inputs and f"{named}Prefix" not in inputs and named in match.inputs:
+                # The provider's Check keeps the name it gave before.
+                inputs = {**inputs, named: match.inputs[named]}
         checked = autoname(request.type, request.name, inputs, ctx) if not _is_provider(request.type) else inputs
         checked = documents_as_json(request.type, checked)
         if self.preview:
@@ -131,7 +142,18 @@ class RecordingMonitor(MockMonitor):
                 raise CheckFailed(failures)
         computed = {} if _is_provider(request.type) else computed_outputs(request.type, checked, ctx)
         response_id = None
-        if self.preview:
+        change = "create"
+        if match is not None:
+            change = prior.change_kind(request.type, prior.changed_properties(checked, match.inputs))
+        if change in ("same", "update"):
+            # The resource exists: its id and what the provider does not recompute are known.
+            resource_id = match.id
+            if change == "same":
+                outputs = {**match.outputs, "id": match.id}
+            else:
+                outputs = {**prior.updated_outputs(checked, match.outputs, computed), "id": match.id}
+            program_outputs = outputs
+        elif self.preview:
             resource_id = ""
             other = {} if _is_provider(request.type) else computed_outputs(
                 request.type, checked, Context(urn=urn, name=request.name, region=self.region, seed="other"))
@@ -160,13 +182,30 @@ class RecordingMonitor(MockMonitor):
         program_outputs = _mark_secret_outputs(program_outputs, list(request.additionalSecretOutputs))
         provider_urn = self._provider_urn(request)
         self._record(urn, request, inputs=checked, outputs=outputs, resource_id=resource_id,
-                     provider_urn=provider_urn, see_through_paths=see_through_paths)
+                     provider_urn=provider_urn, see_through_paths=see_through_paths, change=change,
+                     alias_of=match.urn if match is not None and match.urn != urn else None)
         with self._lock:
             self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, outputs)
         # The SDK resolves outputs from this object; the engine drops `id` from it.
         response_object = {key: value for key, value in program_outputs.items() if key != "id"}
         return resource_pb2.RegisterResourceResponse(urn=urn, id=response_id or resource_id,
                                                      object=to_struct(response_object))
+
+    def _alias_urns(self, request) -> list[str]:
+        """The URNs a registration's aliases name: `aliasURNs`, or alias specs on SDKs that send them."""
+        urns = list(request.aliasURNs)
+        for alias in getattr(request, "aliases", []):
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urn = self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+            if spec.stack or spec.project:
+                tail = urn.split("::", 2)[2]
+                urn = f"urn:pulumi:{spec.stack or self.stack}::{spec.project or self.project}::{tail}"
+            urns.append(urn)
+        return urns
 
     def _resolve(self, properties: dict[str, Any], request) -> tuple[dict[str, Any], list[str]]:
         if not self.preview:
@@ -209,7 +248,8 @@ class RecordingMonitor(MockMonitor):
     # -- helpers --------------------------------------------------------------------------
     def _record(self, urn: str, request, *, inputs: dict[str, Any], outputs: dict[str, Any],
                 resource_id: str, provider_urn: str = "", custom: bool | None = None,
-                read: bool = False, see_through_paths: list[str] | None = None) -> None:
+                read: bool = False, see_through_paths: list[str] | None = None, change: str | None = None,
+                alias_of: str | None = None) -> None:
         # The SDK collects dependencies in sets, so their order varies from run to run and
         # means nothing; sorted, two runs of a program record the same thing.
         dependencies = sorted(set(request.dependencies))
@@ -261,6 +301,11 @@ class RecordingMonitor(MockMonitor):
             record["createdInApply"] = constructed["createdInApply"]
             # A multi-language component: its children are created by a provider plugin preflight does not run.
             record["remote"] = bool(getattr(request, "remote", False))
+            if change is not None:
+                # Against --prior-state: create, same, update or replace (as the engine's step would be).
+                record["change"] = change
+            if alias_of is not None:
+                record["aliasOf"] = alias_of
         with self._lock:
             if urn not in self.records:
                 self.order.append(urn)

@@ -94,6 +94,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         stack_outputs=spec.get("stack_outputs") or {},
         emit=stream.emit,
         constructions=constructions,
+        prior_state=spec.get("prior_state") or {},
     )
     collector = _LogCollector()
     logger = logging.getLogger("preflight.program")
