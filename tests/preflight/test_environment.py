@@ -50,9 +50,9 @@ def test_pulumi_3_86_with_pulumi_aws_5_runs_and_its_data_sources_are_answered(pu
     assert outputs["subnets"] == ["subnet-3637253361538aa02", "subnet-675eeb9a2cf8dfd78"]
     repository = next(record for record in run.resources if record["type"] == "aws:ecr/repository:Repository")
     assert repository["inputs"]["name"].startswith("web-")
-    assert outputs["repositoryUrl"] == (
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9" if mode == "preview"
-        else f"123456789012.dkr.ecr.us-west-2.amazonaws.com/{repository['inputs']['name']}")
+    # Known in preview too: the URL follows from the name, the region and the account (see-through).
+    assert outputs["repositoryUrl"] == f"123456789012.dkr.ecr.us-west-2.amazonaws.com/{repository['inputs']['name']}"
+    assert repository["sourcePosition"] == {"uri": (PROJECTS / "pinned_aws5" / "__main__.py").as_uri(), "line": 9}
     assert run.default_providers[0]["urn"] == "urn:pulumi:dev::pinned-aws5::pulumi:providers:aws::default_5_43_0"
 
 
