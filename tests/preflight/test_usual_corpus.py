@@ -19,6 +19,9 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,24 +102,43 @@ def message_gaps(report, expected_rules: dict[str, Any], mode: str) -> list[str]
     return gaps
 
 
-_reports: dict[tuple[str, str], Any] = {}
+@contextmanager
+def usual_environment() -> Iterator[None]:
+    """As a user's shell on a pull request: an activated virtualenv, no AWS credentials."""
+    with pytest.MonkeyPatch.context() as patch:
+        # The test interpreter's environment first on PATH, as `source .venv/bin/activate` does.
+        patch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        patch.delenv("PULUMI_PYTHON_CMD", raising=False)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        patch.setenv("AWS_CONFIG_FILE", os.devnull)
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        # The real pack starts in seconds, but several start at once here.
+        patch.setenv("PREFLIGHT_PACK_TIMEOUT", "120")
+        yield
 
 
-def report_of(name: str, mode: str):
-    """One run per program and mode for the whole module (the figure test reuses them)."""
-    key = (name, mode)
-    if key not in _reports:
-        _reports[key] = run_program(name, mode)
-    return _reports[key]
+@pytest.fixture(scope="module")
+def corpus_reports() -> dict[tuple[str, str], Any]:
+    """Every program in both modes, run a few at a time (each run is two processes mostly waiting)."""
+    jobs = [(name, mode) for name in programs_for(DEV_ENVIRONMENT) for mode in MODES]
+
+    def run(job: tuple[str, str]) -> Any:
+        try:
+            return run_program(*job)
+        except Exception as error:  # noqa: BLE001 - re-raised by the test of that program and mode
+            return error
+
+    with usual_environment(), ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return dict(zip(jobs, pool.map(run, jobs), strict=True))
 
 
-@pytest.fixture(autouse=True)
-def usual_environment(monkeypatch: pytest.MonkeyPatch, no_aws_credentials) -> None:
-    # As an activated virtualenv: its bin first on PATH, no interpreter override.
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    monkeypatch.delenv("PULUMI_PYTHON_CMD", raising=False)
-    # The real pack starts in seconds, but a loaded CI machine runs many at once.
-    monkeypatch.setenv("PREFLIGHT_PACK_TIMEOUT", "60")
+def report_from(reports: dict[tuple[str, str], Any], name: str, mode: str):
+    report = reports[(name, mode)]
+    if isinstance(report, Exception):
+        raise report
+    return report
 
 
 def test_every_program_expects_every_catalog_rule_in_both_modes():
@@ -147,9 +169,9 @@ def test_no_program_names_a_virtualenv():
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", programs_for(DEV_ENVIRONMENT))
-def test_program_gets_its_expected_verdicts(name, mode):
+def test_program_gets_its_expected_verdicts(corpus_reports, name, mode):
     expected = load_expected(CORPUS / name)["rules"]
-    report = report_of(name, mode)
+    report = report_from(corpus_reports, name, mode)
 
     actual = verdicts_for(report, expected)
     wanted = {rule: expectation[mode] for rule, expectation in expected.items()}
@@ -158,13 +180,13 @@ def test_program_gets_its_expected_verdicts(name, mode):
     assert message_gaps(report, expected, mode) == []
 
 
-def test_preview_decides_what_update_decides_and_never_contradicts_it(capsys):
+def test_preview_decides_what_update_decides_and_never_contradicts_it(corpus_reports, capsys):
     decided = agreed = 0
     contradictions = []
     for name in programs_for(DEV_ENVIRONMENT):
         rules = load_expected(CORPUS / name)["rules"]
-        preview = verdicts_for(report_of(name, "preview"), rules)
-        update = verdicts_for(report_of(name, "update"), rules)
+        preview = verdicts_for(report_from(corpus_reports, name, "preview"), rules)
+        update = verdicts_for(report_from(corpus_reports, name, "update"), rules)
         for rule in rules:
             if update[rule] not in DECIDED:
                 continue
