@@ -32,6 +32,9 @@ AUTONAMED_OUTSIDE_CHECK_TABLE = {
     "aws:ssm/parameter:Parameter": "name",
     "aws:secretsmanager/secret:Secret": "name",
     "aws:codedeploy/application:Application": "name",
+    "aws:cloudwatch/eventRule:EventRule": "name",
+    "aws:scheduler/schedule:Schedule": "name",
+    "aws:sfn/stateMachine:StateMachine": "name",
 }
 
 
@@ -330,7 +333,38 @@ def _deployment_group(i: dict, c: Context) -> dict:
     }
 
 
+def _event_rule(i: dict, c: Context) -> dict:
+    bus = i.get("eventBusName")
+    if known(bus) and isinstance(bus, str) and bus.startswith("arn:"):
+        bus = bus.rsplit("/", 1)[-1]
+    custom_bus = bus if bus and bus != "default" else None
+    resource = f"rule/{custom_bus}/{i.get('name')}" if custom_bus else f"rule/{i.get('name')}"
+    return {"id": f"{custom_bus}/{i.get('name')}" if custom_bus else i.get("name"), "arn": c.arn("events", resource)}
+
+
+def _event_target(i: dict, c: Context) -> dict:
+    # An unset targetId is the provider's unique id (terraform-<timestamp><counter>).
+    target_id = i.get("targetId") or f"terraform-{c.digits(26)}"
+    return {"id": f"{i.get('rule')}-{target_id}", "targetId": target_id}
+
+
+def _schedule(i: dict, c: Context) -> dict:
+    group = i.get("groupName") or "default"
+    return {"id": f"{group}/{i.get('name')}", "arn": c.arn("scheduler", f"schedule/{group}/{i.get('name')}"),
+            "groupName": group}
+
+
+def _state_machine(i: dict, c: Context) -> dict:
+    arn = c.arn("states", f"stateMachine:{i.get('name')}")
+    return {"id": arn, "arn": arn, "status": "ACTIVE", "creationDate": f"2024-01-01T00:00:{int(c.hex(2), 16) % 60:02d}Z",
+            "revisionId": c.uuid("revision"), "stateMachineVersionArn": ""}
+
+
 COMPUTED: dict[str, Callable[[dict, Context], dict]] = {
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
+    "aws:cloudwatch/eventTarget:EventTarget": _event_target,
+    "aws:scheduler/schedule:Schedule": _schedule,
+    "aws:sfn/stateMachine:StateMachine": _state_machine,
     "aws:ecs/cluster:Cluster": _cluster,
     "aws:ecs/service:Service": _service,
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
@@ -405,6 +439,13 @@ def _contains_unknown(value: Any) -> bool:
     if isinstance(value, list):
         return any(_contains_unknown(item) for item in value)
     return value == UNKNOWN
+
+
+def has_model(type_: str) -> bool:
+    """Whether preflight derives this type's computed outputs (else they are unknown)."""
+    from .image_outputs import COMPUTED as IMAGE_AND_RANDOM
+
+    return type_ in COMPUTED or type_ in IMAGE_AND_RANDOM
 
 
 def computed_outputs(type_: str, inputs: dict[str, Any], ctx: Context) -> dict[str, Any]:

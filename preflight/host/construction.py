@@ -48,13 +48,14 @@ class Constructions:
         constructions = self
 
         def init(resource, t, name, *args, **kwargs):
-            constructions.note(t, name)
+            constructions.note(t, name, type(resource))
             return original_init(resource, t, name, *args, **kwargs)
 
         resource_module.Resource.__init__ = init
 
-    def note(self, type_token: Any, name: Any) -> None:
-        entry = {"createdInApply": _IN_APPLY.get(), "sourcePosition": self._position()}
+    def note(self, type_token: Any, name: Any, cls: type | None = None) -> None:
+        entry = {"createdInApply": _IN_APPLY.get(), "sourcePosition": self._position(),
+                 "outputNames": output_names(cls) if cls is not None else []}
         with self._lock:
             self._seen.setdefault((str(type_token), str(name)), []).append(entry)
 
@@ -63,7 +64,7 @@ class Constructions:
             entries = self._seen.get((type_token, name))
             if entries:
                 return entries.pop(0)
-        return {"createdInApply": False, "sourcePosition": None}
+        return {"createdInApply": False, "sourcePosition": None, "outputNames": []}
 
     def inside(self, uri: str) -> bool:
         """A file URI in the user's project, not in a virtualenv or an installed package."""
@@ -86,6 +87,32 @@ class Constructions:
                 continue
             return {"uri": Path(filename).resolve().as_uri(), "line": frame.lineno}
         return None
+
+
+_OUTPUT_NAMES: dict[type, list[str]] = {}
+
+
+def output_names(cls: type) -> list[str]:
+    """The wire names of the outputs a generated resource class declares that are not inputs
+    (its `pulumi.getter` properties less its `<Class>Args` parameters)."""
+    if cls in _OUTPUT_NAMES:
+        return _OUTPUT_NAMES[cls]
+    import inspect
+    import sys
+
+    names: list[str] = []
+    args_class = getattr(sys.modules.get(cls.__module__), f"{cls.__name__}Args", None)
+    if args_class is not None:
+        try:
+            inputs = set(inspect.signature(args_class.__init__).parameters)
+        except (TypeError, ValueError):
+            inputs = set()
+        for attribute, member in inspect.getmembers(cls, lambda item: isinstance(item, property)):
+            wire = getattr(member.fget, "_pulumi_name", None)
+            if isinstance(wire, str) and attribute not in inputs:
+                names.append(wire)
+    _OUTPUT_NAMES[cls] = sorted(names)
+    return _OUTPUT_NAMES[cls]
 
 
 def sent_position(request) -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.proto import resource_pb2
 
 from . import prior, provider_check, see_through
-from .aws_outputs import Context, autoname, autonamed_property, computed_outputs, documents_as_json
+from .aws_outputs import Context, autoname, autonamed_property, computed_outputs, documents_as_json, has_model
 from .construction import Constructions, sent_position
 from .invokes import InvokeError, Invokes
 from .wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret, struct_to_wire, to_struct
@@ -96,6 +96,7 @@ class RecordingMonitor(MockMonitor):
         self.check_failures: list[str] = []
         # See-through preview: the known computed strings (and see-through inputs) of each resource.
         self.see_through_values: dict[str, list[str]] = {}
+        self._construction_by_urn: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     # -- URNs ---------------------------------------------------------------------------
@@ -178,6 +179,12 @@ class RecordingMonitor(MockMonitor):
             resource_id = computed.pop("id", None) or ctx.uuid("provider")
             outputs = {**checked, **computed, "id": resource_id}
             program_outputs = outputs
+        if not _is_provider(request.type) and not has_model(request.type):
+            # Outputs of a type preflight does not model are unknown, never missing (None).
+            missing = {name: UNKNOWN for name in self._constructed(request, urn)["outputNames"]
+                       if name not in outputs and name not in ("id", "urn")}
+            outputs = {**outputs, **missing}
+            program_outputs = {**program_outputs, **missing}
         outputs = _mark_secret_outputs(outputs, list(request.additionalSecretOutputs))
         program_outputs = _mark_secret_outputs(program_outputs, list(request.additionalSecretOutputs))
         provider_urn = self._provider_urn(request)
@@ -190,6 +197,18 @@ class RecordingMonitor(MockMonitor):
         response_object = {key: value for key, value in program_outputs.items() if key != "id"}
         return resource_pb2.RegisterResourceResponse(urn=urn, id=response_id or resource_id,
                                                      object=to_struct(response_object))
+
+    def _constructed(self, request, urn: str) -> dict[str, Any]:
+        """What the construction hook saw for this registration (taken once, then kept by URN)."""
+        with self._lock:
+            cached = self._construction_by_urn.get(urn)
+        if cached is not None:
+            return cached
+        found = (self.constructions.take(request.type, request.name) if self.constructions is not None
+                 else {"createdInApply": False, "sourcePosition": None, "outputNames": []})
+        with self._lock:
+            self._construction_by_urn[urn] = found
+        return found
 
     def _alias_urns(self, request) -> list[str]:
         """The URNs a registration's aliases name: `aliasURNs`, or alias specs on SDKs that send them."""
@@ -290,8 +309,7 @@ class RecordingMonitor(MockMonitor):
         if not read:
             # Input paths the engine's own preview would not know (known here by see-through).
             record["seeThrough"] = list(see_through_paths or [])
-            constructed = (self.constructions.take(request.type, request.name) if self.constructions is not None
-                           else {"createdInApply": False, "sourcePosition": None})
+            constructed = self._constructed(request, urn)
             sent = sent_position(request)
             # The SDK's guess lands in an SDK's own file for some constructors (explicit providers);
             # a position outside the project locates nothing for the user.

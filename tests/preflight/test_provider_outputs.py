@@ -66,8 +66,30 @@ def test_random_results_have_the_asked_shape_and_passwords_are_secret(update):
     assert len(update["token"]["hex"]) == 16 and len(update["token"]["b64Url"]) == 11
 
 
-def test_a_first_preview_knows_only_the_inputs(preview):
+def test_a_first_preview_sees_names_through_but_not_digests_or_generated_values(preview):
     assert preview["legacy"]["imageName"] == f"{REGISTRY}/web:v4"
+    assert preview["legacy"]["baseImageName"] == f"{REGISTRY}/web:v4"
+    assert preview["legacy"]["registryServer"] == REGISTRY
     assert preview["legacy"]["repoDigest"] == UNKNOWN
-    assert preview["password"] == UNKNOWN
+    assert preview["password"] == {SIG_KEY: SECRET_SIG, "value": UNKNOWN}
     assert preview["built"] == {"ref": UNKNOWN, "digest": UNKNOWN}
+
+
+def test_outputs_of_a_type_without_a_model_are_unknown_never_missing(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: launchers\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_aws as aws\n"
+        "rule = aws.cloudwatch.EventRule('nightly', schedule_expression='rate(1 day)')\n"
+        "aws.cloudwatch.EventTarget('run', rule=rule.name, arn='arn:aws:ecs:us-east-1:123456789012:cluster/c',\n"
+        "                           target_id='task')\n"
+        "aws.sfn.StateMachine('flow', role_arn='arn:aws:iam::123456789012:role/sfn', definition='{}')\n"
+        "aws.cloudwatch.EventBus('bus')\n")
+    run = run_program(load_project(tmp_path, "dev"), stack="dev", mode="update", invokes={}, stack_outputs={})
+    by_name = {record["name"]: record for record in run.resources}
+    rule_name = by_name["nightly"]["inputs"]["name"]
+    assert by_name["nightly"]["outputs"]["arn"] == f"arn:aws:events:us-east-1:123456789012:rule/{rule_name}"
+    assert by_name["run"]["outputs"]["id"] == f"{rule_name}-task"
+    flow = by_name["flow"]["outputs"]
+    assert flow["arn"] == f"arn:aws:states:us-east-1:123456789012:stateMachine:{by_name['flow']['inputs']['name']}"
+    # No model for event buses: every output the SDK declares is unknown rather than absent.
+    assert by_name["bus"]["outputs"]["arn"] == UNKNOWN
