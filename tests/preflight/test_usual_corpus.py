@@ -35,7 +35,7 @@ DEV_ENVIRONMENT = "dev"
 MODES = ("preview", "update")
 VERDICTS = ("passed", "violated", "inconclusive", "not_applicable")
 DECIDED = ("passed", "violated")
-# What preview must decide of what update decides, over the whole corpus (issue: conclusive first previews).
+# What a first preview must decide of what update decides, over the whole corpus.
 PREVIEW_DECIDES_AT_LEAST = 0.95
 
 
@@ -204,6 +204,6 @@ def test_preview_decides_what_update_decides_and_never_contradicts_it(corpus_rep
 
 
 def catalog_rules() -> list[str]:
-    """The catalog's rules in its order: the table of rules, then the rules added by open issues."""
+    """The catalog's rules in its order: the table of rules, then the table of rules added since."""
     text = shared_file(POLICY_CATALOG).read_text()
     return re.findall(r"^\|(?:[^|`\n]*\|)?\s*`([a-z0-9-]+)`\s*\|", text, flags=re.MULTILINE)
