@@ -65,7 +65,7 @@ def _container(raw: dict[str, Any]) -> Container:
         name=raw.get("name"),
         image=raw.get("image"),
         port_mappings=tuple(
-            PortMapping(item.get("containerPort"), str(item.get("protocol") or "tcp").lower())
+            PortMapping(item.get("containerPort"), _protocol(item.get("protocol")))
             for item in _list(raw.get("portMappings"))
             if isinstance(item, dict)
         ),
@@ -84,6 +84,13 @@ def _container(raw: dict[str, Any]) -> Container:
         essential=raw.get("essential", True),
         raw=raw,
     )
+
+
+def _protocol(value: Any) -> Any:
+    # A leaf unknown (see model.values.parse_json) stays unknown; a missing protocol is tcp.
+    if is_unknown(value):
+        return value
+    return str(value or "tcp").lower()
 
 
 def _list(value: Any) -> list:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_policy.proxy import _is_unknown
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, _is_unknown
 from pulumi_policy.secret import Secret
 
 
@@ -78,7 +78,9 @@ def parse_json(value: Any) -> Any:
     """A JSON document held in a string property: parsed, UNKNOWN, Malformed or None.
 
     Values already structured (some programs pass policy documents as objects) are
-    returned as they are.
+    returned as they are. A leaf that is Pulumi's unknown sentinel — a see-through preview
+    knows the document but not a value AWS picks at creation — reads as UNKNOWN, exactly
+    like an unknown property, so only the checks that need that leaf become inconclusive.
     """
     if value is None or is_unknown(value):
         return value
@@ -89,9 +91,19 @@ def parse_json(value: Any) -> Any:
     if _is_unknown(value):
         return UNKNOWN
     try:
-        return json.loads(value)
+        return _leaf_unknowns(json.loads(value))
     except ValueError as error:
         return Malformed(str(error))
+
+
+def _leaf_unknowns(value: Any) -> Any:
+    if isinstance(value, str):
+        return UNKNOWN if value == UNKNOWN_STRING_VALUE else value
+    if isinstance(value, dict):
+        return {key: _leaf_unknowns(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_leaf_unknowns(item) for item in value]
+    return value
 
 
 def get_path(value: Any, *path: str | int) -> Any:
