@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import contextvars
 import os
+import sys
 import threading
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ class Constructions:
     def __init__(self, project_dir: Path):
         self.root = str(project_dir.resolve()) + os.sep
         self._seen: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._relative_cache: dict[str, str | None] = {}
+        self._uri_cache: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def install(self) -> None:
@@ -72,21 +74,31 @@ class Constructions:
         return self._relative(path) is not None
 
     def _relative(self, filename: str) -> str | None:
+        cached = self._relative_cache.get(filename, False)
+        if cached is not False:
+            return cached
         resolved = str(Path(filename).resolve())
         inside = resolved[len(self.root):] if resolved.startswith(self.root) else None
         if inside is None or "site-packages" in inside or inside.startswith((".venv", "venv")):
-            return None
+            inside = None
+        self._relative_cache[filename] = inside
         return inside
 
     def _position(self) -> dict[str, Any] | None:
-        for frame in reversed(traceback.extract_stack()):
-            filename = frame.filename
-            if not filename or filename.startswith("<"):
-                continue
-            if self._relative(filename) is None:
-                continue
-            return {"uri": Path(filename).resolve().as_uri(), "line": frame.lineno}
+        # Frames walked directly (no source lines read): this runs once per resource.
+        frame = sys._getframe(1)
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if filename and not filename.startswith("<") and self._relative(filename) is not None:
+                return {"uri": self._uri(filename), "line": frame.f_lineno}
+            frame = frame.f_back
         return None
+
+    def _uri(self, filename: str) -> str:
+        uri = self._uri_cache.get(filename)
+        if uri is None:
+            uri = self._uri_cache[filename] = Path(filename).resolve().as_uri()
+        return uri
 
 
 _OUTPUT_NAMES: dict[type, list[str]] = {}
