@@ -59,6 +59,18 @@ def credential_name(name: str) -> bool:
     return any(pair in _CREDENTIAL_PAIRS for pair in zip(words, words[1:], strict=False))
 
 
+# Names of values that commonly embed a credential (a URL's userinfo, a DSN's password, JSON, options).
+_EMBEDDING_WORDS = {"URL", "URI", "DSN", "JSON", "OPTS", "OPTIONS", "ARGS", "CONNECTION", "CONNECTIONSTRING",
+                    "CONFIG", "PROPERTIES"}
+
+
+def may_embed_credential(name: str) -> bool:
+    """Whether a variable's name says its value may hold a credential inside it (`DATABASE_URL`,
+    `JAVA_TOOL_OPTIONS`, `SPRING_APPLICATION_JSON`): an unknown value there cannot be judged."""
+    words = _name_words(name)
+    return bool(words) and (words[-1] in _EMBEDDING_WORDS or "CONNECTION" in words)
+
+
 # --- values that cannot be a credential -----------------------------------------------------------
 
 _BOOLEANS = {"true", "false", "yes", "no", "on", "off", "y", "n", "t", "f", "enabled", "disabled", "enable",

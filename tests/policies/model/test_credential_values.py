@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.credential_values import Credential, benign_kind, credential_name, find_credential
+from model.credential_values import Credential, benign_kind, credential_name, find_credential, may_embed_credential
 
 
 @pytest.mark.parametrize("name,credential", [
@@ -23,6 +23,16 @@ from model.credential_values import Credential, benign_kind, credential_name, fi
 ])
 def test_credential_names(name, credential):
     assert credential_name(name) is credential
+
+
+@pytest.mark.parametrize("name,embeds", [
+    ("DATABASE_URL", True), ("SPRING_DATASOURCE_URL", True), ("REDIS_URI", True), ("PG_DSN", True),
+    ("SPRING_APPLICATION_JSON", True), ("JAVA_TOOL_OPTIONS", True), ("JAVA_OPTS", True), ("APP_ARGS", True),
+    ("ConnectionStrings__Default", True), ("DB_CONNECTION_STRING", True), ("KAFKA_CONFIG", True),
+    ("DB_HOST", False), ("LOG_LEVEL", False), ("PORT", False), ("", False),
+])
+def test_names_whose_values_may_embed_a_credential(name, embeds):
+    assert may_embed_credential(name) is embeds
 
 
 @pytest.mark.parametrize("value,kind", [
