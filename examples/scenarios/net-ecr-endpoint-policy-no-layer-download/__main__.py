@@ -12,66 +12,149 @@ vpc = aws.ec2.Vpc("stock", cidr_block="10.20.0.0/16", enable_dns_support=True, e
 private_rt = aws.ec2.RouteTable("stock-private", vpc_id=vpc.id)
 task_subnets = []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"stock-private-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{10 + i}.0/24",
-                            availability_zone=f"{region}{zone}")
+    subnet = aws.ec2.Subnet(
+        f"stock-private-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{10 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
     aws.ec2.RouteTableAssociation(f"stock-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id)
     task_subnets.append(subnet)
 
-task_sg = aws.ec2.SecurityGroup("stock-task", vpc_id=vpc.id, description="stock tasks",
-                                egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
-                                         "cidr_blocks": ["0.0.0.0/0"]}])
-endpoint_sg = aws.ec2.SecurityGroup("stock-endpoints", vpc_id=vpc.id, description="interface endpoints",
-                                    ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "security_groups": [task_sg.id]}])
+task_sg = aws.ec2.SecurityGroup(
+    "stock-task",
+    vpc_id=vpc.id,
+    description="stock tasks",
+    egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+)
+endpoint_sg = aws.ec2.SecurityGroup(
+    "stock-endpoints",
+    vpc_id=vpc.id,
+    description="interface endpoints",
+    ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "security_groups": [task_sg.id]}],
+)
 # Endpoint policies: only what the tasks need.
-ECR_PULL = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Sid": "AllowPull", "Effect": "Allow", "Principal": "*",
-                   "Action": ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage"], "Resource": "*"}],
-})
+ECR_PULL = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowPull",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": [
+                    "ecr:GetAuthorizationToken",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+)
 ENDPOINT_POLICIES = {"ecr.api": ECR_PULL, "ecr.dkr": ECR_PULL}
 for service in ["ecr.api", "ecr.dkr", "logs"]:
     aws.ec2.VpcEndpoint(
-        f"stock-{service.replace('.', '-')}", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.{service}",
-        vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=[s.id for s in task_subnets],
+        f"stock-{service.replace('.', '-')}",
+        vpc_id=vpc.id,
+        service_name=f"com.amazonaws.{region}.{service}",
+        vpc_endpoint_type="Interface",
+        private_dns_enabled=True,
+        subnet_ids=[s.id for s in task_subnets],
         security_group_ids=[endpoint_sg.id],
         policy=ENDPOINT_POLICIES.get(service),
     )
-s3 = aws.ec2.VpcEndpoint("stock-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
-                         vpc_endpoint_type="Gateway", route_table_ids=[private_rt.id])
+s3 = aws.ec2.VpcEndpoint(
+    "stock-s3",
+    vpc_id=vpc.id,
+    service_name=f"com.amazonaws.{region}.s3",
+    vpc_endpoint_type="Gateway",
+    route_table_ids=[private_rt.id],
+)
 
-repo = aws.ecr.Repository("stock", name="stock", image_tag_mutability="IMMUTABLE",
-                          image_scanning_configuration={"scan_on_push": True})
-aws.ecr.LifecyclePolicy("stock", repository=repo.name, policy=json.dumps({"rules": [{
-    "rulePriority": 1, "description": "keep 20 images",
-    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
-    "action": {"type": "expire"}}]}))
+repo = aws.ecr.Repository(
+    "stock",
+    name="stock",
+    image_tag_mutability="IMMUTABLE",
+    image_scanning_configuration={"scan_on_push": True},
+)
+aws.ecr.LifecyclePolicy(
+    "stock",
+    repository=repo.name,
+    policy=json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "keep 20 images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
+)
 aws.cloudwatch.LogGroup("stock", name="/ecs/stock", retention_in_days=30)
 
-execution_role = aws.iam.Role("stock-execution", name="stock-execution", assume_role_policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-}))
-aws.iam.RolePolicyAttachment("stock-execution", role=execution_role.name,
-                             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+execution_role = aws.iam.Role(
+    "stock-execution",
+    name="stock-execution",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "stock-execution",
+    role=execution_role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
 
 task = aws.ecs.TaskDefinition(
-    "stock", family="stock", cpu="256", memory="512", network_mode="awsvpc",
-    requires_compatibilities=["FARGATE"], execution_role_arn=execution_role.arn,
-    container_definitions=json.dumps([{
-        "name": "stock",
-        "image": f"{account}.dkr.ecr.{region}.amazonaws.com/stock:1.4.2",
-        "essential": True,
-        "portMappings": [{"containerPort": 8080}],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": "/ecs/stock", "awslogs-region": region, "awslogs-stream-prefix": "stock"}},
-    }]),
+    "stock",
+    family="stock",
+    cpu="256",
+    memory="512",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    execution_role_arn=execution_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "stock",
+                "image": f"{account}.dkr.ecr.{region}.amazonaws.com/stock:1.4.2",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/stock",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "stock",
+                    },
+                },
+            }
+        ]
+    ),
 )
 
 cluster = aws.ecs.Cluster("stock")
 aws.ecs.Service(
-    "stock", cluster=cluster.arn, task_definition=task.arn, desired_count=2, launch_type="FARGATE",
-    deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+    "stock",
+    cluster=cluster.arn,
+    task_definition=task.arn,
+    desired_count=2,
+    launch_type="FARGATE",
+    deployment_minimum_healthy_percent=100,
+    deployment_maximum_percent=200,
     deployment_circuit_breaker={"enable": True, "rollback": True},
     network_configuration={"subnets": [s.id for s in task_subnets], "security_groups": [task_sg.id]},
 )

@@ -8,70 +8,158 @@ import pulumi_aws as aws
 region = aws.get_region().name
 account = aws.get_caller_identity().account_id
 
-vpc = aws.ec2.Vpc("orders-sync", cidr_block="10.20.0.0/16", enable_dns_support=True, enable_dns_hostnames=True)
+vpc = aws.ec2.Vpc(
+    "orders-sync", cidr_block="10.20.0.0/16", enable_dns_support=True, enable_dns_hostnames=True
+)
 private_rt = aws.ec2.RouteTable("orders-sync-private", vpc_id=vpc.id)
 task_subnets = []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"orders-sync-private-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{10 + i}.0/24",
-                            availability_zone=f"{region}{zone}")
-    aws.ec2.RouteTableAssociation(f"orders-sync-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id)
+    subnet = aws.ec2.Subnet(
+        f"orders-sync-private-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{10 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
+    aws.ec2.RouteTableAssociation(
+        f"orders-sync-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id
+    )
     task_subnets.append(subnet)
 
-task_sg = aws.ec2.SecurityGroup("orders-sync-task", vpc_id=vpc.id, description="orders-sync tasks",
-                                egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
-                                         "cidr_blocks": ["0.0.0.0/0"]}])
-endpoint_sg = aws.ec2.SecurityGroup("orders-sync-endpoints", vpc_id=vpc.id, description="interface endpoints",
-                                    ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "security_groups": [task_sg.id]}])
+task_sg = aws.ec2.SecurityGroup(
+    "orders-sync-task",
+    vpc_id=vpc.id,
+    description="orders-sync tasks",
+    egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+)
+endpoint_sg = aws.ec2.SecurityGroup(
+    "orders-sync-endpoints",
+    vpc_id=vpc.id,
+    description="interface endpoints",
+    ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "security_groups": [task_sg.id]}],
+)
 # Endpoint policies: only what the tasks need.
-ECR_PULL = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Sid": "AllowPull", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:role/ci-deployer"},
-                   "Action": ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], "Resource": "*"}],
-})
+ECR_PULL = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowPull",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:role/ci-deployer"},
+                "Action": [
+                    "ecr:GetAuthorizationToken",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+)
 ENDPOINT_POLICIES = {"ecr.api": ECR_PULL, "ecr.dkr": ECR_PULL}
 for service in ["ecr.api", "ecr.dkr", "logs"]:
     aws.ec2.VpcEndpoint(
-        f"orders-sync-{service.replace('.', '-')}", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.{service}",
-        vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=[s.id for s in task_subnets],
+        f"orders-sync-{service.replace('.', '-')}",
+        vpc_id=vpc.id,
+        service_name=f"com.amazonaws.{region}.{service}",
+        vpc_endpoint_type="Interface",
+        private_dns_enabled=True,
+        subnet_ids=[s.id for s in task_subnets],
         security_group_ids=[endpoint_sg.id],
         policy=ENDPOINT_POLICIES.get(service),
     )
-s3 = aws.ec2.VpcEndpoint("orders-sync-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
-                         vpc_endpoint_type="Gateway", route_table_ids=[private_rt.id])
+s3 = aws.ec2.VpcEndpoint(
+    "orders-sync-s3",
+    vpc_id=vpc.id,
+    service_name=f"com.amazonaws.{region}.s3",
+    vpc_endpoint_type="Gateway",
+    route_table_ids=[private_rt.id],
+)
 
-repo = aws.ecr.Repository("orders-sync", name="orders-sync", image_tag_mutability="IMMUTABLE",
-                          image_scanning_configuration={"scan_on_push": True})
-aws.ecr.LifecyclePolicy("orders-sync", repository=repo.name, policy=json.dumps({"rules": [{
-    "rulePriority": 1, "description": "keep 20 images",
-    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
-    "action": {"type": "expire"}}]}))
+repo = aws.ecr.Repository(
+    "orders-sync",
+    name="orders-sync",
+    image_tag_mutability="IMMUTABLE",
+    image_scanning_configuration={"scan_on_push": True},
+)
+aws.ecr.LifecyclePolicy(
+    "orders-sync",
+    repository=repo.name,
+    policy=json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "keep 20 images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
+)
 aws.cloudwatch.LogGroup("orders-sync", name="/ecs/orders-sync", retention_in_days=30)
 
-execution_role = aws.iam.Role("orders-sync-execution", name="orders-sync-execution", assume_role_policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-}))
-aws.iam.RolePolicyAttachment("orders-sync-execution", role=execution_role.name,
-                             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+execution_role = aws.iam.Role(
+    "orders-sync-execution",
+    name="orders-sync-execution",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "orders-sync-execution",
+    role=execution_role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
 
 task = aws.ecs.TaskDefinition(
-    "orders-sync", family="orders-sync", cpu="256", memory="512", network_mode="awsvpc",
-    requires_compatibilities=["FARGATE"], execution_role_arn=execution_role.arn,
-    container_definitions=json.dumps([{
-        "name": "orders-sync",
-        "image": f"{account}.dkr.ecr.{region}.amazonaws.com/orders-sync:1.4.2",
-        "essential": True,
-        "portMappings": [{"containerPort": 8080}],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": "/ecs/orders-sync", "awslogs-region": region, "awslogs-stream-prefix": "orders-sync"}},
-    }]),
+    "orders-sync",
+    family="orders-sync",
+    cpu="256",
+    memory="512",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    execution_role_arn=execution_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "orders-sync",
+                "image": f"{account}.dkr.ecr.{region}.amazonaws.com/orders-sync:1.4.2",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/orders-sync",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "orders-sync",
+                    },
+                },
+            }
+        ]
+    ),
 )
 
 cluster = aws.ecs.Cluster("orders-sync")
 aws.ecs.Service(
-    "orders-sync", cluster=cluster.arn, task_definition=task.arn, desired_count=2, launch_type="FARGATE",
-    deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+    "orders-sync",
+    cluster=cluster.arn,
+    task_definition=task.arn,
+    desired_count=2,
+    launch_type="FARGATE",
+    deployment_minimum_healthy_percent=100,
+    deployment_maximum_percent=200,
     deployment_circuit_breaker={"enable": True, "rollback": True},
     network_configuration={"subnets": [s.id for s in task_subnets], "security_groups": [task_sg.id]},
 )

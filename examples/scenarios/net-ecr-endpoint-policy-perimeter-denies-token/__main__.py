@@ -13,69 +13,146 @@ vpc = aws.ec2.Vpc("vault", cidr_block="10.20.0.0/16", enable_dns_support=True, e
 private_rt = aws.ec2.RouteTable("vault-private", vpc_id=vpc.id)
 task_subnets = []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"vault-private-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{10 + i}.0/24",
-                            availability_zone=f"{region}{zone}")
+    subnet = aws.ec2.Subnet(
+        f"vault-private-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{10 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
     aws.ec2.RouteTableAssociation(f"vault-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id)
     task_subnets.append(subnet)
 
-task_sg = aws.ec2.SecurityGroup("vault-task", vpc_id=vpc.id, description="vault tasks",
-                                egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
-                                         "cidr_blocks": ["0.0.0.0/0"]}])
-endpoint_sg = aws.ec2.SecurityGroup("vault-endpoints", vpc_id=vpc.id, description="interface endpoints",
-                                    ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "security_groups": [task_sg.id]}])
+task_sg = aws.ec2.SecurityGroup(
+    "vault-task",
+    vpc_id=vpc.id,
+    description="vault tasks",
+    egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+)
+endpoint_sg = aws.ec2.SecurityGroup(
+    "vault-endpoints",
+    vpc_id=vpc.id,
+    description="interface endpoints",
+    ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "security_groups": [task_sg.id]}],
+)
 # Data perimeter: through these endpoints, only this account's repositories.
-ECR_PERIMETER = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Sid": "AllowAll", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
-        {"Sid": "OnlyOurRepositories", "Effect": "Deny", "Principal": "*", "Action": "ecr:*",
-         "NotResource": f"arn:aws:ecr:{region}:{account}:repository/*"},
-    ],
-})
+ECR_PERIMETER = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AllowAll", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+            {
+                "Sid": "OnlyOurRepositories",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "ecr:*",
+                "NotResource": f"arn:aws:ecr:{region}:{account}:repository/*",
+            },
+        ],
+    }
+)
 ENDPOINT_POLICIES = {"ecr.api": ECR_PERIMETER, "ecr.dkr": ECR_PERIMETER}
 for service in ["ecr.api", "ecr.dkr", "logs"]:
     aws.ec2.VpcEndpoint(
-        f"vault-{service.replace('.', '-')}", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.{service}",
-        vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=[s.id for s in task_subnets],
+        f"vault-{service.replace('.', '-')}",
+        vpc_id=vpc.id,
+        service_name=f"com.amazonaws.{region}.{service}",
+        vpc_endpoint_type="Interface",
+        private_dns_enabled=True,
+        subnet_ids=[s.id for s in task_subnets],
         security_group_ids=[endpoint_sg.id],
         policy=ENDPOINT_POLICIES.get(service),
     )
-s3 = aws.ec2.VpcEndpoint("vault-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
-                         vpc_endpoint_type="Gateway", route_table_ids=[private_rt.id])
+s3 = aws.ec2.VpcEndpoint(
+    "vault-s3",
+    vpc_id=vpc.id,
+    service_name=f"com.amazonaws.{region}.s3",
+    vpc_endpoint_type="Gateway",
+    route_table_ids=[private_rt.id],
+)
 
-repo = aws.ecr.Repository("vault", name="vault", image_tag_mutability="IMMUTABLE",
-                          image_scanning_configuration={"scan_on_push": True})
-aws.ecr.LifecyclePolicy("vault", repository=repo.name, policy=json.dumps({"rules": [{
-    "rulePriority": 1, "description": "keep 20 images",
-    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
-    "action": {"type": "expire"}}]}))
+repo = aws.ecr.Repository(
+    "vault",
+    name="vault",
+    image_tag_mutability="IMMUTABLE",
+    image_scanning_configuration={"scan_on_push": True},
+)
+aws.ecr.LifecyclePolicy(
+    "vault",
+    repository=repo.name,
+    policy=json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "keep 20 images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
+)
 aws.cloudwatch.LogGroup("vault", name="/ecs/vault", retention_in_days=30)
 
-execution_role = aws.iam.Role("vault-execution", name="vault-execution", assume_role_policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-}))
-aws.iam.RolePolicyAttachment("vault-execution", role=execution_role.name,
-                             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+execution_role = aws.iam.Role(
+    "vault-execution",
+    name="vault-execution",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "vault-execution",
+    role=execution_role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
 
 task = aws.ecs.TaskDefinition(
-    "vault", family="vault", cpu="256", memory="512", network_mode="awsvpc",
-    requires_compatibilities=["FARGATE"], execution_role_arn=execution_role.arn,
-    container_definitions=json.dumps([{
-        "name": "vault",
-        "image": f"{account}.dkr.ecr.{region}.amazonaws.com/vault:1.4.2",
-        "essential": True,
-        "portMappings": [{"containerPort": 8080}],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": "/ecs/vault", "awslogs-region": region, "awslogs-stream-prefix": "vault"}},
-    }]),
+    "vault",
+    family="vault",
+    cpu="256",
+    memory="512",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    execution_role_arn=execution_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "vault",
+                "image": f"{account}.dkr.ecr.{region}.amazonaws.com/vault:1.4.2",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/vault",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "vault",
+                    },
+                },
+            }
+        ]
+    ),
 )
 
 cluster = aws.ecs.Cluster("vault")
 aws.ecs.Service(
-    "vault", cluster=cluster.arn, task_definition=task.arn, desired_count=2, launch_type="FARGATE",
-    deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+    "vault",
+    cluster=cluster.arn,
+    task_definition=task.arn,
+    desired_count=2,
+    launch_type="FARGATE",
+    deployment_minimum_healthy_percent=100,
+    deployment_maximum_percent=200,
     deployment_circuit_breaker={"enable": True, "rollback": True},
     network_configuration={"subnets": [s.id for s in task_subnets], "security_groups": [task_sg.id]},
 )

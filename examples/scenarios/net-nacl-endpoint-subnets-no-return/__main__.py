@@ -13,69 +13,164 @@ vpc = aws.ec2.Vpc("escrow", cidr_block="10.20.0.0/16", enable_dns_support=True, 
 private_rt = aws.ec2.RouteTable("escrow-private", vpc_id=vpc.id)
 task_subnets, endpoint_subnets = [], []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"escrow-private-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{10 + i}.0/24",
-                            availability_zone=f"{region}{zone}")
+    subnet = aws.ec2.Subnet(
+        f"escrow-private-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{10 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
     aws.ec2.RouteTableAssociation(f"escrow-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id)
     task_subnets.append(subnet)
-    subnet = aws.ec2.Subnet(f"escrow-endpoints-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{20 + i}.0/24",
-                            availability_zone=f"{region}{zone}")
-    aws.ec2.RouteTableAssociation(f"escrow-endpoints-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id)
+    subnet = aws.ec2.Subnet(
+        f"escrow-endpoints-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{20 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
+    aws.ec2.RouteTableAssociation(
+        f"escrow-endpoints-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id
+    )
     endpoint_subnets.append(subnet)
 
-aws.ec2.NetworkAcl("escrow-endpoints", vpc_id=vpc.id, subnet_ids=[s.id for s in endpoint_subnets],
-                   ingress=[{"rule_no": 100, "protocol": "tcp", "action": "allow", "cidr_block": "10.20.0.0/16",
-                             "from_port": 443, "to_port": 443}],
-                   egress=[{"rule_no": 100, "protocol": "tcp", "action": "allow", "cidr_block": "10.20.0.0/16",
-                            "from_port": 443, "to_port": 443}])
+aws.ec2.NetworkAcl(
+    "escrow-endpoints",
+    vpc_id=vpc.id,
+    subnet_ids=[s.id for s in endpoint_subnets],
+    ingress=[
+        {
+            "rule_no": 100,
+            "protocol": "tcp",
+            "action": "allow",
+            "cidr_block": "10.20.0.0/16",
+            "from_port": 443,
+            "to_port": 443,
+        }
+    ],
+    egress=[
+        {
+            "rule_no": 100,
+            "protocol": "tcp",
+            "action": "allow",
+            "cidr_block": "10.20.0.0/16",
+            "from_port": 443,
+            "to_port": 443,
+        }
+    ],
+)
 
-task_sg = aws.ec2.SecurityGroup("escrow-task", vpc_id=vpc.id, description="escrow tasks",
-                                egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
-                                         "cidr_blocks": ["0.0.0.0/0"]}])
-endpoint_sg = aws.ec2.SecurityGroup("escrow-endpoints", vpc_id=vpc.id, description="interface endpoints",
-                                    ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
-                                              "security_groups": [task_sg.id]}])
+task_sg = aws.ec2.SecurityGroup(
+    "escrow-task",
+    vpc_id=vpc.id,
+    description="escrow tasks",
+    egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+)
+endpoint_sg = aws.ec2.SecurityGroup(
+    "escrow-endpoints",
+    vpc_id=vpc.id,
+    description="interface endpoints",
+    ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "security_groups": [task_sg.id]}],
+)
 for service in ["ecr.api", "ecr.dkr", "logs"]:
     aws.ec2.VpcEndpoint(
-        f"escrow-{service.replace('.', '-')}", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.{service}",
-        vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=[s.id for s in endpoint_subnets],
+        f"escrow-{service.replace('.', '-')}",
+        vpc_id=vpc.id,
+        service_name=f"com.amazonaws.{region}.{service}",
+        vpc_endpoint_type="Interface",
+        private_dns_enabled=True,
+        subnet_ids=[s.id for s in endpoint_subnets],
         security_group_ids=[endpoint_sg.id],
     )
-aws.ec2.VpcEndpoint("escrow-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
-                    vpc_endpoint_type="Gateway", route_table_ids=[private_rt.id])
+aws.ec2.VpcEndpoint(
+    "escrow-s3",
+    vpc_id=vpc.id,
+    service_name=f"com.amazonaws.{region}.s3",
+    vpc_endpoint_type="Gateway",
+    route_table_ids=[private_rt.id],
+)
 
-repo = aws.ecr.Repository("escrow", name="escrow", image_tag_mutability="IMMUTABLE",
-                          image_scanning_configuration={"scan_on_push": True})
-aws.ecr.LifecyclePolicy("escrow", repository=repo.name, policy=json.dumps({"rules": [{
-    "rulePriority": 1, "description": "keep 20 images",
-    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
-    "action": {"type": "expire"}}]}))
+repo = aws.ecr.Repository(
+    "escrow",
+    name="escrow",
+    image_tag_mutability="IMMUTABLE",
+    image_scanning_configuration={"scan_on_push": True},
+)
+aws.ecr.LifecyclePolicy(
+    "escrow",
+    repository=repo.name,
+    policy=json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "keep 20 images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
+)
 aws.cloudwatch.LogGroup("escrow", name="/ecs/escrow", retention_in_days=30)
 
-execution_role = aws.iam.Role("escrow-execution", name="escrow-execution", assume_role_policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-}))
-aws.iam.RolePolicyAttachment("escrow-execution", role=execution_role.name,
-                             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+execution_role = aws.iam.Role(
+    "escrow-execution",
+    name="escrow-execution",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "escrow-execution",
+    role=execution_role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
 
 task = aws.ecs.TaskDefinition(
-    "escrow", family="escrow", cpu="256", memory="512", network_mode="awsvpc",
-    requires_compatibilities=["FARGATE"], execution_role_arn=execution_role.arn,
-    container_definitions=json.dumps([{
-        "name": "escrow",
-        "image": f"{account}.dkr.ecr.{region}.amazonaws.com/escrow:1.4.2",
-        "essential": True,
-        "portMappings": [{"containerPort": 8080}],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": "/ecs/escrow", "awslogs-region": region, "awslogs-stream-prefix": "escrow"}},
-    }]),
+    "escrow",
+    family="escrow",
+    cpu="256",
+    memory="512",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    execution_role_arn=execution_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "escrow",
+                "image": f"{account}.dkr.ecr.{region}.amazonaws.com/escrow:1.4.2",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/escrow",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "escrow",
+                    },
+                },
+            }
+        ]
+    ),
 )
 
 cluster = aws.ecs.Cluster("escrow")
 aws.ecs.Service(
-    "escrow", cluster=cluster.arn, task_definition=task.arn, desired_count=2, launch_type="FARGATE",
-    deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+    "escrow",
+    cluster=cluster.arn,
+    task_definition=task.arn,
+    desired_count=2,
+    launch_type="FARGATE",
+    deployment_minimum_healthy_percent=100,
+    deployment_maximum_percent=200,
     deployment_circuit_breaker={"enable": True, "rollback": True},
     network_configuration={"subnets": [s.id for s in task_subnets], "security_groups": [task_sg.id]},
 )

@@ -10,75 +10,151 @@ account = aws.get_caller_identity().account_id
 
 vpc = aws.ec2.Vpc("ratings", cidr_block="10.20.0.0/16", enable_dns_support=True, enable_dns_hostnames=True)
 igw = aws.ec2.InternetGateway("ratings", vpc_id=vpc.id)
-public_rt = aws.ec2.RouteTable("ratings-public", vpc_id=vpc.id,
-                               routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}])
+public_rt = aws.ec2.RouteTable(
+    "ratings-public", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}]
+)
 public_subnets = []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"ratings-public-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{i}.0/24",
-                            availability_zone=f"{region}{zone}", map_public_ip_on_launch=True)
+    subnet = aws.ec2.Subnet(
+        f"ratings-public-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{i}.0/24",
+        availability_zone=f"{region}{zone}",
+        map_public_ip_on_launch=True,
+    )
     aws.ec2.RouteTableAssociation(f"ratings-public-{zone}", subnet_id=subnet.id, route_table_id=public_rt.id)
     public_subnets.append(subnet)
 
-nat = aws.ec2.NatGateway("ratings", subnet_id=public_subnets[0].id,
-                         allocation_id=aws.ec2.Eip("ratings-nat", domain="vpc").id)
-private_rt = aws.ec2.RouteTable("ratings-private", vpc_id=vpc.id,
-                                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}])
+nat = aws.ec2.NatGateway(
+    "ratings", subnet_id=public_subnets[0].id, allocation_id=aws.ec2.Eip("ratings-nat", domain="vpc").id
+)
+private_rt = aws.ec2.RouteTable(
+    "ratings-private", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}]
+)
 task_subnets = []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"ratings-private-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{10 + i}.0/24",
-                            availability_zone=f"{region}{zone}")
-    aws.ec2.RouteTableAssociation(f"ratings-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id)
+    subnet = aws.ec2.Subnet(
+        f"ratings-private-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{10 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
+    aws.ec2.RouteTableAssociation(
+        f"ratings-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id
+    )
     task_subnets.append(subnet)
 
-task_sg = aws.ec2.SecurityGroup("ratings-task", vpc_id=vpc.id, description="ratings tasks",
-                                egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
-                                         "cidr_blocks": ["0.0.0.0/0"]}])
+task_sg = aws.ec2.SecurityGroup(
+    "ratings-task",
+    vpc_id=vpc.id,
+    description="ratings tasks",
+    egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+)
 
-repo = aws.ecr.Repository("ratings", name="ratings", image_tag_mutability="IMMUTABLE",
-                          image_scanning_configuration={"scan_on_push": True})
-aws.ecr.LifecyclePolicy("ratings", repository=repo.name, policy=json.dumps({"rules": [{
-    "rulePriority": 1, "description": "keep 20 images",
-    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
-    "action": {"type": "expire"}}]}))
+repo = aws.ecr.Repository(
+    "ratings",
+    name="ratings",
+    image_tag_mutability="IMMUTABLE",
+    image_scanning_configuration={"scan_on_push": True},
+)
+aws.ecr.LifecyclePolicy(
+    "ratings",
+    repository=repo.name,
+    policy=json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "keep 20 images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
+)
 aws.cloudwatch.LogGroup("ratings", name="/ecs/ratings", retention_in_days=30)
 
-execution_role = aws.iam.Role("ratings-execution", name="ratings-execution", assume_role_policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-}))
-aws.iam.RolePolicyAttachment("ratings-execution", role=execution_role.name,
-                             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+execution_role = aws.iam.Role(
+    "ratings-execution",
+    name="ratings-execution",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "ratings-execution",
+    role=execution_role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
 
 db_password_arn = f"arn:aws:ssm:{region}:{account}:parameter/ratings/db-password"
-aws.iam.RolePolicy("ratings-execution-secrets", role=execution_role.id, policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": db_password_arn}],
-}))
+aws.iam.RolePolicy(
+    "ratings-execution-secrets",
+    role=execution_role.id,
+    policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": db_password_arn}],
+        }
+    ),
+)
 
 task = aws.ecs.TaskDefinition(
-    "ratings", family="ratings", cpu="256", memory="512", network_mode="awsvpc",
-    requires_compatibilities=["FARGATE"], execution_role_arn=execution_role.arn,
-    container_definitions=json.dumps([{
-        "name": "ratings",
-        "image": f"{account}.dkr.ecr.{region}.amazonaws.com/ratings:1.4.2",
-        "essential": True,
-        "portMappings": [{"containerPort": 8080}],
-        "environment": [
-            {"name": "DATABASE_URL", "value": "postgres://ratings@ratings-db.internal:5432/ratings?sslmode=require"},
-        ],
-        "secrets": [
-            {"name": "PGPASSWORD", "valueFrom": db_password_arn},
-        ],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": "/ecs/ratings", "awslogs-region": region, "awslogs-stream-prefix": "ratings"}},
-    }]),
+    "ratings",
+    family="ratings",
+    cpu="256",
+    memory="512",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    execution_role_arn=execution_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "ratings",
+                "image": f"{account}.dkr.ecr.{region}.amazonaws.com/ratings:1.4.2",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "environment": [
+                    {
+                        "name": "DATABASE_URL",
+                        "value": "postgres://ratings@ratings-db.internal:5432/ratings?sslmode=require",
+                    },
+                ],
+                "secrets": [
+                    {"name": "PGPASSWORD", "valueFrom": db_password_arn},
+                ],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/ratings",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "ratings",
+                    },
+                },
+            }
+        ]
+    ),
 )
 
 cluster = aws.ecs.Cluster("ratings")
 aws.ecs.Service(
-    "ratings", cluster=cluster.arn, task_definition=task.arn, desired_count=2, launch_type="FARGATE",
-    deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+    "ratings",
+    cluster=cluster.arn,
+    task_definition=task.arn,
+    desired_count=2,
+    launch_type="FARGATE",
+    deployment_minimum_healthy_percent=100,
+    deployment_maximum_percent=200,
     deployment_circuit_breaker={"enable": True, "rollback": True},
     network_configuration={"subnets": [s.id for s in task_subnets], "security_groups": [task_sg.id]},
 )

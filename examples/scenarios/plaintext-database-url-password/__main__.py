@@ -9,66 +9,136 @@ account = aws.get_caller_identity().account_id
 
 vpc = aws.ec2.Vpc("reviews", cidr_block="10.20.0.0/16", enable_dns_support=True, enable_dns_hostnames=True)
 igw = aws.ec2.InternetGateway("reviews", vpc_id=vpc.id)
-public_rt = aws.ec2.RouteTable("reviews-public", vpc_id=vpc.id,
-                               routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}])
+public_rt = aws.ec2.RouteTable(
+    "reviews-public", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}]
+)
 public_subnets = []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"reviews-public-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{i}.0/24",
-                            availability_zone=f"{region}{zone}", map_public_ip_on_launch=True)
+    subnet = aws.ec2.Subnet(
+        f"reviews-public-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{i}.0/24",
+        availability_zone=f"{region}{zone}",
+        map_public_ip_on_launch=True,
+    )
     aws.ec2.RouteTableAssociation(f"reviews-public-{zone}", subnet_id=subnet.id, route_table_id=public_rt.id)
     public_subnets.append(subnet)
 
-nat = aws.ec2.NatGateway("reviews", subnet_id=public_subnets[0].id,
-                         allocation_id=aws.ec2.Eip("reviews-nat", domain="vpc").id)
-private_rt = aws.ec2.RouteTable("reviews-private", vpc_id=vpc.id,
-                                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}])
+nat = aws.ec2.NatGateway(
+    "reviews", subnet_id=public_subnets[0].id, allocation_id=aws.ec2.Eip("reviews-nat", domain="vpc").id
+)
+private_rt = aws.ec2.RouteTable(
+    "reviews-private", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}]
+)
 task_subnets = []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"reviews-private-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{10 + i}.0/24",
-                            availability_zone=f"{region}{zone}")
-    aws.ec2.RouteTableAssociation(f"reviews-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id)
+    subnet = aws.ec2.Subnet(
+        f"reviews-private-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{10 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
+    aws.ec2.RouteTableAssociation(
+        f"reviews-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id
+    )
     task_subnets.append(subnet)
 
-task_sg = aws.ec2.SecurityGroup("reviews-task", vpc_id=vpc.id, description="reviews tasks",
-                                egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
-                                         "cidr_blocks": ["0.0.0.0/0"]}])
+task_sg = aws.ec2.SecurityGroup(
+    "reviews-task",
+    vpc_id=vpc.id,
+    description="reviews tasks",
+    egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+)
 
-repo = aws.ecr.Repository("reviews", name="reviews", image_tag_mutability="IMMUTABLE",
-                          image_scanning_configuration={"scan_on_push": True})
-aws.ecr.LifecyclePolicy("reviews", repository=repo.name, policy=json.dumps({"rules": [{
-    "rulePriority": 1, "description": "keep 20 images",
-    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
-    "action": {"type": "expire"}}]}))
+repo = aws.ecr.Repository(
+    "reviews",
+    name="reviews",
+    image_tag_mutability="IMMUTABLE",
+    image_scanning_configuration={"scan_on_push": True},
+)
+aws.ecr.LifecyclePolicy(
+    "reviews",
+    repository=repo.name,
+    policy=json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "keep 20 images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
+)
 aws.cloudwatch.LogGroup("reviews", name="/ecs/reviews", retention_in_days=30)
 
-execution_role = aws.iam.Role("reviews-execution", name="reviews-execution", assume_role_policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-}))
-aws.iam.RolePolicyAttachment("reviews-execution", role=execution_role.name,
-                             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+execution_role = aws.iam.Role(
+    "reviews-execution",
+    name="reviews-execution",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "reviews-execution",
+    role=execution_role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
 
 task = aws.ecs.TaskDefinition(
-    "reviews", family="reviews", cpu="256", memory="512", network_mode="awsvpc",
-    requires_compatibilities=["FARGATE"], execution_role_arn=execution_role.arn,
-    container_definitions=json.dumps([{
-        "name": "reviews",
-        "image": f"{account}.dkr.ecr.{region}.amazonaws.com/reviews:1.4.2",
-        "essential": True,
-        "portMappings": [{"containerPort": 8080}],
-        "environment": [
-            {"name": "DATABASE_URL", "value": "postgres://reviews:Zr8pW2qLm4@reviews-db.internal:5432/reviews"},
-        ],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": "/ecs/reviews", "awslogs-region": region, "awslogs-stream-prefix": "reviews"}},
-    }]),
+    "reviews",
+    family="reviews",
+    cpu="256",
+    memory="512",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    execution_role_arn=execution_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "reviews",
+                "image": f"{account}.dkr.ecr.{region}.amazonaws.com/reviews:1.4.2",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "environment": [
+                    {
+                        "name": "DATABASE_URL",
+                        "value": "postgres://reviews:Zr8pW2qLm4@reviews-db.internal:5432/reviews",
+                    },
+                ],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/reviews",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "reviews",
+                    },
+                },
+            }
+        ]
+    ),
 )
 
 cluster = aws.ecs.Cluster("reviews")
 aws.ecs.Service(
-    "reviews", cluster=cluster.arn, task_definition=task.arn, desired_count=2, launch_type="FARGATE",
-    deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+    "reviews",
+    cluster=cluster.arn,
+    task_definition=task.arn,
+    desired_count=2,
+    launch_type="FARGATE",
+    deployment_minimum_healthy_percent=100,
+    deployment_maximum_percent=200,
     deployment_circuit_breaker={"enable": True, "rollback": True},
     network_configuration={"subnets": [s.id for s in task_subnets], "security_groups": [task_sg.id]},
 )

@@ -10,76 +10,154 @@ account = aws.get_caller_identity().account_id
 
 vpc = aws.ec2.Vpc("inventory", cidr_block="10.20.0.0/16", enable_dns_support=True, enable_dns_hostnames=True)
 igw = aws.ec2.InternetGateway("inventory", vpc_id=vpc.id)
-public_rt = aws.ec2.RouteTable("inventory-public", vpc_id=vpc.id,
-                               routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}])
+public_rt = aws.ec2.RouteTable(
+    "inventory-public", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}]
+)
 public_subnets = []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"inventory-public-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{i}.0/24",
-                            availability_zone=f"{region}{zone}", map_public_ip_on_launch=True)
-    aws.ec2.RouteTableAssociation(f"inventory-public-{zone}", subnet_id=subnet.id, route_table_id=public_rt.id)
+    subnet = aws.ec2.Subnet(
+        f"inventory-public-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{i}.0/24",
+        availability_zone=f"{region}{zone}",
+        map_public_ip_on_launch=True,
+    )
+    aws.ec2.RouteTableAssociation(
+        f"inventory-public-{zone}", subnet_id=subnet.id, route_table_id=public_rt.id
+    )
     public_subnets.append(subnet)
 
-nat = aws.ec2.NatGateway("inventory", subnet_id=public_subnets[0].id,
-                         allocation_id=aws.ec2.Eip("inventory-nat", domain="vpc").id)
-private_rt = aws.ec2.RouteTable("inventory-private", vpc_id=vpc.id,
-                                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}])
+nat = aws.ec2.NatGateway(
+    "inventory", subnet_id=public_subnets[0].id, allocation_id=aws.ec2.Eip("inventory-nat", domain="vpc").id
+)
+private_rt = aws.ec2.RouteTable(
+    "inventory-private", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}]
+)
 task_subnets = []
 for i, zone in enumerate("ab"):
-    subnet = aws.ec2.Subnet(f"inventory-private-{zone}", vpc_id=vpc.id, cidr_block=f"10.20.{10 + i}.0/24",
-                            availability_zone=f"{region}{zone}")
-    aws.ec2.RouteTableAssociation(f"inventory-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id)
+    subnet = aws.ec2.Subnet(
+        f"inventory-private-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{10 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
+    aws.ec2.RouteTableAssociation(
+        f"inventory-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id
+    )
     task_subnets.append(subnet)
 
-task_sg = aws.ec2.SecurityGroup("inventory-task", vpc_id=vpc.id, description="inventory tasks",
-                                egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
-                                         "cidr_blocks": ["0.0.0.0/0"]}])
+task_sg = aws.ec2.SecurityGroup(
+    "inventory-task",
+    vpc_id=vpc.id,
+    description="inventory tasks",
+    egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+)
 
-repo = aws.ecr.Repository("inventory", name="inventory", image_tag_mutability="IMMUTABLE",
-                          image_scanning_configuration={"scan_on_push": True})
-aws.ecr.LifecyclePolicy("inventory", repository=repo.name, policy=json.dumps({"rules": [{
-    "rulePriority": 1, "description": "keep 20 images",
-    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
-    "action": {"type": "expire"}}]}))
+repo = aws.ecr.Repository(
+    "inventory",
+    name="inventory",
+    image_tag_mutability="IMMUTABLE",
+    image_scanning_configuration={"scan_on_push": True},
+)
+aws.ecr.LifecyclePolicy(
+    "inventory",
+    repository=repo.name,
+    policy=json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "keep 20 images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
+)
 aws.cloudwatch.LogGroup("inventory", name="/ecs/inventory", retention_in_days=30)
 
-execution_role = aws.iam.Role("inventory-execution", name="inventory-execution", assume_role_policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-}))
-aws.iam.RolePolicyAttachment("inventory-execution", role=execution_role.name,
-                             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+execution_role = aws.iam.Role(
+    "inventory-execution",
+    name="inventory-execution",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "inventory-execution",
+    role=execution_role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
 
 db_password_arn = f"arn:aws:ssm:{region}:{account}:parameter/inventory/db-password"
-aws.iam.RolePolicy("inventory-execution-secrets", role=execution_role.id, policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": db_password_arn}],
-}))
+aws.iam.RolePolicy(
+    "inventory-execution-secrets",
+    role=execution_role.id,
+    policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": db_password_arn}],
+        }
+    ),
+)
 
 task = aws.ecs.TaskDefinition(
-    "inventory", family="inventory", cpu="256", memory="512", network_mode="awsvpc",
-    requires_compatibilities=["FARGATE"], execution_role_arn=execution_role.arn,
-    container_definitions=json.dumps([{
-        "name": "inventory",
-        "image": f"{account}.dkr.ecr.{region}.amazonaws.com/inventory:1.4.2",
-        "essential": True,
-        "portMappings": [{"containerPort": 8080}],
-        "environment": [
-            {"name": "SPRING_DATASOURCE_URL", "value": "jdbc:postgresql://inventory-db.internal:5432/inventory"},
-            {"name": "SPRING_DATASOURCE_USERNAME", "value": "inventory"},
-        ],
-        "secrets": [
-            {"name": "SPRING_DATASOURCE_PASSWORD", "valueFrom": db_password_arn},
-        ],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": "/ecs/inventory", "awslogs-region": region, "awslogs-stream-prefix": "inventory"}},
-    }]),
+    "inventory",
+    family="inventory",
+    cpu="256",
+    memory="512",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    execution_role_arn=execution_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "inventory",
+                "image": f"{account}.dkr.ecr.{region}.amazonaws.com/inventory:1.4.2",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "environment": [
+                    {
+                        "name": "SPRING_DATASOURCE_URL",
+                        "value": "jdbc:postgresql://inventory-db.internal:5432/inventory",
+                    },
+                    {"name": "SPRING_DATASOURCE_USERNAME", "value": "inventory"},
+                ],
+                "secrets": [
+                    {"name": "SPRING_DATASOURCE_PASSWORD", "valueFrom": db_password_arn},
+                ],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/inventory",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "inventory",
+                    },
+                },
+            }
+        ]
+    ),
 )
 
 cluster = aws.ecs.Cluster("inventory")
 aws.ecs.Service(
-    "inventory", cluster=cluster.arn, task_definition=task.arn, desired_count=2, launch_type="FARGATE",
-    deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+    "inventory",
+    cluster=cluster.arn,
+    task_definition=task.arn,
+    desired_count=2,
+    launch_type="FARGATE",
+    deployment_minimum_healthy_percent=100,
+    deployment_maximum_percent=200,
     deployment_circuit_breaker={"enable": True, "rollback": True},
     network_configuration={"subnets": [s.id for s in task_subnets], "security_groups": [task_sg.id]},
 )
