@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .analyzer import AnalyzerClient, AnalyzeResult, Diagnostic, PackInfo, root_stack_urn
-from .engine_view import engine_view, has_see_through
+from .engine_view import engine_view, has_see_through, see_through_paths
 from .errors import PreflightError
 from .pack_process import PackProcess, read_manifest
 from .policy_config import config_environments, load_policy_config, reconcile
@@ -206,14 +206,17 @@ def _see_through_verdicts(client: AnalyzerClient, everything: list[dict[str, Any
     viewed = {record["urn"]: engine_view(record) for record in everything if has_see_through(record)}
     if not viewed:
         return {}
-    theirs = [d for d in diagnostics if d.stage != "analyze-stack" and d.urn not in viewed]
-    for record in viewed.values():
+    # Analyze reads inputs only: a resource whose see-through values are all outputs gets the same
+    # answer, so only those with see-through inputs are analysed again.
+    reanalysed = {urn: record for urn, record in viewed.items() if record.get("seeThrough")}
+    theirs = [d for d in diagnostics if d.stage != "analyze-stack" and d.urn not in reanalysed]
+    for record in reanalysed.values():
         theirs += client.analyze(record, providers.get(record.get("provider") or "")).diagnostics
     said = dict(client.not_applicable)
     theirs += client.analyze_stack([viewed.get(record["urn"], record) for record in everything], providers, root_urn)
     client.not_applicable = said  # the verdicts stay this preview's
-    paths = sorted({f"{urn.rsplit('::', 1)[-1]}.{path}" for urn, record in viewed.items()
-                    for path in [*(record.get("seeThrough") or []), *(record.get("seeThroughOutputs") or [])]})
+    originals = {record["urn"]: record for record in everything}
+    paths = sorted({f"{urn.rsplit('::', 1)[-1]}.{path}" for urn in viewed for path in see_through_paths(originals[urn])})
     marked = {}
     for policy in sorted({d.policy for d in theirs}):
         engine = [d for d in theirs if d.policy == policy]

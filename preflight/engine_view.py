@@ -1,10 +1,12 @@
 """What `pulumi preview` itself would have seen where preflight's see-through preview saw more.
 
-The program host marks, on each registration, the input paths (`seeThrough`) and output paths
-(`seeThroughOutputs`) whose values preflight knows at preview but the engine would not: the
-engine would have them unknown. Setting those paths to the unknown sentinel gives the engine's
-view; re-analysing the affected resources and the stack with it shows which verdicts only
-see-through preview decided.
+The program host marks, on each registration, the input paths (`seeThrough`) whose values
+preflight knows at preview but the engine would not, and may mark output paths the same way
+(`seeThroughOutputs`). Without `seeThroughOutputs`, a custom resource being created is seen
+as the engine's first preview sees it: every output that is not one of its inputs is unknown,
+except `tagsAll`, which the AWS provider's plan computes from the tags. Setting those paths to
+the unknown sentinel gives the engine's view; re-analysing the affected resources and the
+stack with it shows which verdicts only see-through preview decided.
 
 Paths are property paths as the engine prints them: `containerDefinitions`, `tags.Name`,
 `ingress[0].cidrBlocks`. A path that does not resolve makes its top-level property unknown
@@ -22,8 +24,27 @@ from .host.wire import UNKNOWN
 PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
+# Computed outputs the engine's first preview knows (the provider computes them in its plan).
+KNOWN_AT_PREVIEW = frozenset({"tagsAll"})
+
+
+def output_paths(record: dict[str, Any]) -> list[str]:
+    """The outputs the engine's preview would not know but this record holds known."""
+    if "seeThroughOutputs" in record:
+        return list(record.get("seeThroughOutputs") or [])
+    if not record.get("custom") or record.get("change") not in (None, "create"):
+        return []
+    inputs = record.get("inputs") or {}
+    return sorted(key for key, value in (record.get("outputs") or {}).items()
+                  if key not in inputs and key not in KNOWN_AT_PREVIEW and value != UNKNOWN)
+
+
+def see_through_paths(record: dict[str, Any]) -> list[str]:
+    return sorted({*(record.get("seeThrough") or []), *output_paths(record)})
+
+
 def has_see_through(record: dict[str, Any]) -> bool:
-    return bool(record.get("seeThrough") or record.get("seeThroughOutputs"))
+    return bool(record.get("seeThrough") or output_paths(record))
 
 
 def engine_view(record: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +56,7 @@ def engine_view(record: dict[str, Any]) -> dict[str, Any]:
     outputs = view.get("outputs")
     if isinstance(outputs, dict):
         # A preview's outputs carry the checked inputs, so an unknown input is an unknown output.
-        for path in [*input_paths, *(record.get("seeThroughOutputs") or [])]:
+        for path in [*input_paths, *output_paths(record)]:
             set_unknown(outputs, path)
     return view
 

@@ -9,7 +9,8 @@
   timings: {program_s, policies_s, total_s}}`
 
 Unknown values read "<unknown>", secret values "[secret]". A resource carries, when the
-program host recorded them: `sourcePosition` ({uri, line}: where the program registered it),
+program host recorded them: `sourcePosition` ({uri, line}: where the program registered it,
+the path relative to the repository root),
 `seeThrough` (input paths `pulumi preview` would have had unknown), `createdInApply`,
 `remote` (a multi-language component whose children preflight does not see), `change`
 (create, same, update or replace against `--prior-state`) and `remediatedBy`.
@@ -149,7 +150,7 @@ class Report:
             project=project,
             stack=stack,
             mode=mode,
-            resources=[_resource(record) for record in records],
+            resources=[_resource(record, locations.get(record["urn"])) for record in records],
             diagnostics=[_diagnostic(diagnostic, locations.get(diagnostic.urn or "")) for diagnostic in ordered],
             outputs=display(stack_record["outputs"]) if stack_record else {},
             timings={key: round(value, 3) for key, value in timings.items()},
@@ -274,7 +275,7 @@ class Report:
         return document
 
 
-def _resource(record: dict[str, Any]) -> dict[str, Any]:
+def _resource(record: dict[str, Any], location: dict[str, Any] | None) -> dict[str, Any]:
     resource = {
         "urn": record["urn"],
         "type": record["type"],
@@ -287,6 +288,9 @@ def _resource(record: dict[str, Any]) -> dict[str, Any]:
     for key in OPTIONAL_RECORD_FIELDS:
         if record.get(key) not in (None, [], False):
             resource[key] = record[key]
+    if location is not None:
+        # The same repository-relative form as the diagnostics' `location`.
+        resource["sourcePosition"] = location
     return resource
 
 

@@ -20,6 +20,7 @@ CLUSTER = P + "aws:ecs/cluster:Cluster::cluster"
 WEST = P + "pulumi:providers:aws::west"
 DEFAULT_AWS = P + "pulumi:providers:aws::default_7_51_1"
 DEFAULT_DOCKER_BUILD = P + "pulumi:providers:docker-build::default_0_0_22"
+REPOSITORY_URL = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo"
 EVERY_REGISTRATION = {STACK, REGISTRY, REPOSITORY, IMAGE, LOGS, CLUSTER, WEST, DEFAULT_AWS, DEFAULT_DOCKER_BUILD}
 
 
@@ -42,8 +43,9 @@ def test_analyze_is_called_once_for_every_registration_with_its_inputs_and_provi
     assert analyzed[IMAGE] == {
         "type": "docker-build:index:Image",
         "name": "web-image",
+        # See-through preview: the repository's URL follows from its name, so the tag is known.
         "props": {"buildOnPreview": True, "context": {"location": "./app"}, "network": "default", "push": True,
-                  "tags": ["<unknown>"]},
+                  "tags": [f"{REPOSITORY_URL}:v1"]},
         "provider": {"urn": DEFAULT_DOCKER_BUILD, "props": {"version": "0.0.22"}},
     }
     assert analyzed[LOGS] == {
@@ -63,7 +65,8 @@ def test_analyze_stack_sends_outputs_parents_and_dependencies(preview):
     assert stack[IMAGE] == {
         "type": "docker-build:index:Image",
         "props": {"buildOnPreview": True, "context": {"location": "./app"}, "network": "default", "push": True,
-                  "tags": ["<unknown>"], "digest": "<unknown>", "id": "<unknown>", "ref": "<unknown>"},
+                  "tags": [f"{REPOSITORY_URL}:v1"], "contextHash": "<unknown>", "digest": "<unknown>",
+                  "id": "<unknown>", "ref": "<unknown>"},
         "parent": REGISTRY,
         "dependencies": [REPOSITORY],
         "propertyDependencies": {"tags": [REPOSITORY]},
@@ -71,15 +74,17 @@ def test_analyze_stack_sends_outputs_parents_and_dependencies(preview):
     }
     assert stack[CLUSTER] == {
         "type": "aws:ecs/cluster:Cluster",
-        "props": {"arn": "<unknown>", "id": "<unknown>", "name": "web", "tags": {"logGroup": "/ecs/web"},
-                  "tagsAll": {"logGroup": "/ecs/web"}},
+        "props": {"arn": "arn:aws:ecs:us-east-1:123456789012:cluster/web", "id": "<unknown>", "name": "web",
+                  "tags": {"logGroup": "/ecs/web"}, "tagsAll": {"logGroup": "/ecs/web"}},
         "parent": STACK,
         "dependencies": [LOGS],
         "propertyDependencies": {"tags": [LOGS]},
         "provider": DEFAULT_AWS,
     }
-    assert stack[REGISTRY]["props"] == {"repositoryUrl": "<unknown>"}
-    assert stack[STACK] == {"type": "pulumi:pulumi:Stack", "props": {"clusterArn": "<unknown>", "imageRef": "<unknown>"},
+    assert stack[REGISTRY]["props"] == {"repositoryUrl": REPOSITORY_URL}
+    assert stack[STACK] == {"type": "pulumi:pulumi:Stack",
+                            "props": {"clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/web",
+                                      "imageRef": "<unknown>"},
                             "parent": None, "dependencies": [], "propertyDependencies": {}, "provider": None}
 
 

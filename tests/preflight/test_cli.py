@@ -69,4 +69,4 @@ def test_stack_outputs_and_invokes_flags(tmp_path: Path):
     done = preflight(str(PROJECTS / "unknown_invoke"), "--stack", "dev", "--policy-pack", str(PACKS / "basic"),
                      "--format", "json", "--invokes", str(PROJECTS / "unknown_invoke" / "invokes.yaml"))
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["outputs"] == {"ami": "ami-0123456789abcdef0"}
+    assert json.loads(done.stdout)["outputs"] == {"bastion": "i-0123456789abcdef0"}

@@ -33,13 +33,31 @@ CLUSTER = P + "aws:ecs/cluster:Cluster::cluster"
 WEST = P + "pulumi:providers:aws::west"
 DEFAULT_AWS = P + "pulumi:providers:aws::default_7_51_1"
 DEFAULT_DOCKER_BUILD = P + "pulumi:providers:docker-build::default_0_0_22"
+# One order the program registers in; WEST and REGISTRY (and what follows each) may swap.
 REGISTRATION_ORDER = [STACK, WEST, REGISTRY, DEFAULT_AWS, REPOSITORY, DEFAULT_DOCKER_BUILD, IMAGE, LOGS, CLUSTER]
 DESCRIPTION = "A component with children, an explicit provider, dependencies and an image build."
 
 
-def calls(log: Path, *names: str) -> list[dict]:
-    entries = [json.loads(line) for line in log.read_text().splitlines()]
-    return [entry for entry in entries if not names or entry["call"] in names]
+def operations(log: Path) -> list[list[dict]]:
+    """The log split per engine operation (each starts the pack and sends ConfigureStack)."""
+    result: list[list[dict]] = []
+    for entry in (json.loads(line) for line in log.read_text().splitlines()):
+        if entry["call"] == "start" or not result:
+            result.append([])
+        result[-1].append(entry)
+    return result
+
+
+def calls(log: Path, *names: str, operation: int = -1) -> list[dict]:
+    """One operation's calls, up to its first AnalyzeStack: preflight's own pass. (After it, a
+    preview analyses resources with see-through values again, as `pulumi preview` would see them.)"""
+    entries = operations(log)[operation]
+    first_pass = []
+    for entry in entries:
+        first_pass.append(entry)
+        if entry["call"] == "AnalyzeStack":
+            break
+    return [entry for entry in first_pass if not names or entry["call"] in names]
 
 
 @pytest.fixture
@@ -58,9 +76,15 @@ def test_each_resource_is_remediated_then_analysed_one_call_at_a_time_in_registr
     run(mode="preview")
     per_resource = calls(probe_log, "Remediate", "Analyze")
 
+    urns = [entry["request"]["urn"] for entry in per_resource[::2]]
+
     assert [(entry["call"], entry["request"]["urn"]) for entry in per_resource] == [
-        (call, urn) for urn in REGISTRATION_ORDER for call in ("Remediate", "Analyze")
+        (call, urn) for urn in urns for call in ("Remediate", "Analyze")
     ]
+    # Registration order: independent registrations may come in either order, dependants after.
+    assert sorted(urns) == sorted(REGISTRATION_ORDER)
+    assert urns[0] == STACK
+    assert urns.index(REPOSITORY) < urns.index(IMAGE) < urns.index(LOGS) < urns.index(CLUSTER)
     # The probe takes 10-20 ms per call: any overlap between calls would show here.
     for before, after in zip(per_resource, per_resource[1:], strict=False):
         assert after["started"] >= before["ended"], (before["request"]["urn"], after["request"]["urn"])
@@ -110,7 +134,8 @@ def test_a_remediation_diagnostic_is_an_advisory_violation_of_the_resource(probe
 
     assert [d for d in report.diagnostics if d["policy"] == "probe-remediate"] == [
         {"policy": "probe-remediate", "pack": "probe", "enforcement": "advisory", "severity": None, "urn": CLUSTER,
-         "message": "could not remediate", "inconclusive": False},
+         "message": "could not remediate", "inconclusive": False,
+         "location": {"uri": "tests/fixtures/preflight/projects/components/__main__.py", "line": 33}},
     ]
 
 

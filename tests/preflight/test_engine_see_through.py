@@ -1,62 +1,55 @@
 """Verdicts only see-through preview decides are marked: `pulumi preview` would leave them inconclusive.
 
-The program host marks the paths it knows at preview that the engine would not (`seeThrough`,
-`seeThroughOutputs`); preflight re-analyses those resources and the stack with the paths
-unknown, as the engine would see them, with the same pack.
+The program host marks the input paths it knows at preview that the engine would not
+(`seeThrough`); a created resource's computed outputs are unknown to the engine's preview.
+preflight re-analyses those resources and the stack with those paths unknown, as the engine
+would see them, with the same pack.
 """
 
 from __future__ import annotations
 
-import pytest
-
-import preflight.api
 from preflight.api import run_preflight
-from preflight.engine_view import engine_view, set_unknown
+from preflight.engine_view import engine_view, output_paths, set_unknown
 from preflight.host.wire import UNKNOWN
 
 from .conftest import PACKS, PROJECTS
 
-URL = "123456789012.dkr.ecr.us-east-1.amazonaws.com/basic-app"
-
-
-@pytest.fixture
-def repository_url_seen_through(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The host's see-through preview, for the repository URL: known, and marked as such."""
-    real = preflight.api.run_program
-
-    def run_program(*args, **kwargs):
-        run = real(*args, **kwargs)
-        for record in run.resources:
-            if record["type"] == "aws:ecr/repository:Repository":
-                record["outputs"]["repositoryUrl"] = URL
-                record["seeThroughOutputs"] = ["repositoryUrl"]
-        return run
-
-    monkeypatch.setattr(preflight.api, "run_program", run_program)
+PATHS = "app.arn, app.registryId, app.repositoryUrl, execution.arn, logs.arn"
 
 
 def verdicts(report) -> dict[str, dict]:
     return {item["policy"]: item for item in report.policy_verdicts()}
 
 
-def test_a_verdict_decided_only_by_seeing_through_is_marked(repository_url_seen_through):
+def test_verdicts_decided_only_by_seeing_through_are_marked():
+    # The fixture pack's stack rules read the repository URL and the role ARN: see-through preview
+    # knows both (named resources), the engine's first preview would not.
     report = run_preflight(PROJECTS / "basic", stack="dev", mode="preview", policy_pack=PACKS / "basic")
 
-    assert report.preview_inconclusive == {"repository-urls-known": "app.repositoryUrl"}
+    assert report.preview_inconclusive == {"repository-urls-known": PATHS, "role-arns-known": PATHS}
     assert verdicts(report)["repository-urls-known"] == {
         "policy": "repository-urls-known", "enforcement": "advisory", "verdict": "passed", "detail": "",
         "pulumiPreview": "inconclusive"}
-    # Still unknown to preflight too, so inconclusive and not marked.
-    assert verdicts(report)["role-arns-known"]["verdict"] == "inconclusive"
-    assert "pulumiPreview" not in verdicts(report)["role-arns-known"]
-    # Rules that do not read the path keep their verdict unmarked.
+    # Rules that read no see-through value keep their verdict unmarked.
     assert "pulumiPreview" not in verdicts(report)["log-retention"]
+    assert "pulumiPreview" not in verdicts(report)["ecr-scan-on-push"]
 
 
-def test_without_see_through_values_nothing_is_marked():
-    report = run_preflight(PROJECTS / "basic", stack="dev", mode="preview", policy_pack=PACKS / "basic")
+def test_an_update_marks_nothing():
+    report = run_preflight(PROJECTS / "basic", stack="dev", mode="update", policy_pack=PACKS / "basic")
 
     assert report.preview_inconclusive == {}
+    assert all("pulumiPreview" not in item for item in report.policy_verdicts())
+
+
+def test_explicit_output_paths_win_over_the_create_rule():
+    created = {"urn": "u", "custom": True, "change": "create", "inputs": {"name": "app"},
+               "outputs": {"name": "app", "arn": "arn:aws:ecr:x", "tagsAll": {}, "id": UNKNOWN}}
+
+    assert output_paths(created) == ["arn"]
+    assert output_paths({**created, "seeThroughOutputs": []}) == []
+    assert output_paths({**created, "change": "same"}) == []
+    assert output_paths({**created, "custom": False}) == []
 
 
 def test_engine_view_makes_each_path_unknown_in_inputs_and_outputs():

@@ -11,6 +11,7 @@ from preflight.api import PreflightError, run_preflight
 from .conftest import PACKS, POLICY_CONFIGS, PROJECTS
 
 STACK_URN = "urn:pulumi:dev::basic::pulumi:pulumi:Stack::basic-dev"
+MAIN = "tests/fixtures/preflight/projects/basic/__main__.py"
 ASSUME_ROLE_POLICY = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", '
     '"Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}'
@@ -21,20 +22,28 @@ RESOURCES = [
     {"urn": "urn:pulumi:dev::basic::aws:cloudwatch/logGroup:LogGroup::logs",
      "type": "aws:cloudwatch/logGroup:LogGroup", "name": "logs", "parent": STACK_URN, "custom": True,
      # The provider's auto-name is part of the checked inputs the engine analyses.
-     "inputs": {"retentionInDays": 7, "name": "logs-0fe1af9"}, "dependencies": []},
+     "inputs": {"retentionInDays": 7, "name": "logs-0fe1af9"}, "dependencies": [],
+     "sourcePosition": {"uri": MAIN, "line": 13}, "change": "create"},
     {"urn": "urn:pulumi:dev::basic::aws:ecr/repository:Repository::app",
      "type": "aws:ecr/repository:Repository", "name": "app", "parent": STACK_URN, "custom": True,
      "inputs": {"name": "basic-app", "imageScanningConfiguration": {"scanOnPush": True},
-                "imageTagMutability": "IMMUTABLE"}, "dependencies": []},
+                "imageTagMutability": "IMMUTABLE"}, "dependencies": [],
+     "sourcePosition": {"uri": MAIN, "line": 7}, "change": "create"},
     {"urn": "urn:pulumi:dev::basic::aws:iam/role:Role::execution",
      "type": "aws:iam/role:Role", "name": "execution", "parent": STACK_URN, "custom": True,
      "inputs": {"tags": {"team": "payments"}, "assumeRolePolicy": ASSUME_ROLE_POLICY, "name": "execution-985a0a4"},
-     "dependencies": []},
+     "dependencies": [], "sourcePosition": {"uri": MAIN, "line": 14}, "change": "create"},
 ]
 LOG_RETENTION = {
     "policy": "log-retention", "pack": "preflight-fixture", "enforcement": "advisory", "severity": "low",
     "urn": "urn:pulumi:dev::basic::aws:cloudwatch/logGroup:LogGroup::logs",
     "message": "LogGroup 'logs' keeps logs 7 days; keep them at least 14 days.", "inconclusive": False,
+    "location": {"uri": MAIN, "line": 13},
+}
+KNOWN_OUTPUTS = {
+    "repositoryUrl": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/basic-app",
+    "logGroup": "logs-0fe1af9",
+    "roleArn": "arn:aws:iam::123456789012:role/execution-985a0a4",
 }
 
 
@@ -45,7 +54,7 @@ def verdicts(**found: tuple[str, str]) -> list[dict]:
              "detail": found.get(policy.replace("-", "_"), ("passed", ""))[1]} for policy, level in levels.items()]
 
 
-PREVIEW_STAGE = {"stage": "preview", "mandatory": 0, "advisory": 3, "stoppedAt": None}
+PREVIEW_STAGE = {"stage": "preview", "mandatory": 0, "advisory": 1, "stoppedAt": None}
 
 
 def report_without_timings(*args, **kwargs) -> dict:
@@ -54,9 +63,8 @@ def report_without_timings(*args, **kwargs) -> dict:
     return report
 
 
-def test_preview_reports_unknown_outputs_and_inconclusive_checks():
+def test_preview_sees_through_named_resources_and_marks_what_pulumi_preview_would_not_decide():
     report = report_without_timings(PROJECTS / "basic", stack="dev", mode="preview", policy_pack=PACKS / "basic")
-
     assert report == {
         "project": "basic",
         "stack": "dev",
@@ -64,30 +72,20 @@ def test_preview_reports_unknown_outputs_and_inconclusive_checks():
         "evaluation": "as-engine",
         "organization": "organization",
         "resources": RESOURCES,
-        "diagnostics": [
-            LOG_RETENTION,
-            {"policy": "repository-urls-known", "pack": "preflight-fixture", "enforcement": "advisory",
-             "severity": None, "urn": "urn:pulumi:dev::basic::aws:ecr/repository:Repository::app",
-             "message": "Cannot be verified until update: the repositoryUrl of Repository 'app' is assigned by AWS.",
-             "inconclusive": True},
-            {"policy": "role-arns-known", "pack": "preflight-fixture", "enforcement": "advisory",
-             "severity": "medium", "urn": STACK_URN,
-             "message": "can't run policy 'role-arns-known' from policy pack 'preflight-fixture@v0.0.1' during "
-                        "preview: string value at .arn can't be known during preview",
-             "inconclusive": True},
+        # The repository URL and role ARN follow from the names, so the stack rules can judge them.
+        "diagnostics": [LOG_RETENTION],
+        "verdicts": [
+            {"policy": "ecr-scan-on-push", "enforcement": "mandatory", "verdict": "passed", "detail": ""},
+            {"policy": "log-retention", "enforcement": "advisory", "verdict": "violated", "detail": "1 violation(s)"},
+            {"policy": "role-arns-known", "enforcement": "advisory", "verdict": "passed", "detail": "",
+             "pulumiPreview": "inconclusive"},
+            {"policy": "repository-urls-known", "enforcement": "advisory", "verdict": "passed", "detail": "",
+             "pulumiPreview": "inconclusive"},
         ],
-        "verdicts": verdicts(
-            log_retention=("violated", "1 violation(s)"),
-            role_arns_known=("inconclusive", "can't run policy 'role-arns-known' from policy pack "
-                                             "'preflight-fixture@v0.0.1' during preview: string value at .arn can't "
-                                             "be known during preview"),
-            repository_urls_known=("inconclusive", "Cannot be verified until update: the repositoryUrl of "
-                                                   "Repository 'app' is assigned by AWS."),
-        ),
         "stages": [PREVIEW_STAGE],
-        "outputs": {"repositoryUrl": "<unknown>", "logGroup": "logs-0fe1af9", "roleArn": "<unknown>"},
+        "outputs": KNOWN_OUTPUTS,
         "notes": [],
-        "summary": {"resources": 4, "mandatory": 0, "advisory": 3, "inconclusive": 2},
+        "summary": {"resources": 4, "mandatory": 0, "advisory": 1, "inconclusive": 0},
     }
 
 
@@ -106,19 +104,15 @@ def test_update_reports_deterministic_outputs_and_no_inconclusive_checks():
         # `pulumi up`: the preview first, then the update.
         "stages": [PREVIEW_STAGE, {"stage": "update", "mandatory": 0, "advisory": 1, "stoppedAt": None}],
         "notes": [],
-        "outputs": {
-            "repositoryUrl": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/basic-app",
-            "logGroup": "logs-0fe1af9",
-            "roleArn": "arn:aws:iam::123456789012:role/execution-985a0a4",
-        },
+        "outputs": KNOWN_OUTPUTS,
         "summary": {"resources": 4, "mandatory": 0, "advisory": 1, "inconclusive": 0},
     }
 
 
 def test_pack_config_for_the_stack_is_used_when_present():
     # packs/basic/config/prod.json: everything mandatory, log-retention advisory with 30 days.
-    # --evaluate-all: with everything mandatory, the preview stage of `pulumi up` would stop the run
-    # (its "Cannot be verified until update" diagnostic is mandatory too); here the update is judged.
+    # --evaluate-all: the preview stage of `pulumi up` would stop at the mandatory violation; here the
+    # update itself is judged.
     report = run_preflight(PROJECTS / "basic", stack="prod", mode="update", policy_pack=PACKS / "basic",
                            evaluate_all=True)
 
@@ -126,10 +120,11 @@ def test_pack_config_for_the_stack_is_used_when_present():
         {"policy": "ecr-scan-on-push", "pack": "preflight-fixture", "enforcement": "mandatory", "severity": "high",
          "urn": "urn:pulumi:prod::basic::aws:ecr/repository:Repository::app",
          "message": "Repository 'app' has imageScanningConfiguration.scanOnPush unset; set it to true.",
-         "inconclusive": False},
+         "inconclusive": False, "location": {"uri": MAIN, "line": 7}},
         {"policy": "log-retention", "pack": "preflight-fixture", "enforcement": "advisory", "severity": "low",
          "urn": "urn:pulumi:prod::basic::aws:cloudwatch/logGroup:LogGroup::logs",
-         "message": "LogGroup 'logs' keeps logs 7 days; keep them at least 30 days.", "inconclusive": False},
+         "message": "LogGroup 'logs' keeps logs 7 days; keep them at least 30 days.", "inconclusive": False,
+         "location": {"uri": MAIN, "line": 13}},
     ]
     assert report.summary == {"resources": 4, "mandatory": 1, "advisory": 1, "inconclusive": 0}
     assert report.exit_code == 1
@@ -139,14 +134,15 @@ def test_explicit_policy_config_sets_levels_and_properties():
     report = run_preflight(PROJECTS / "basic", stack="prod", mode="preview", policy_pack=PACKS / "basic",
                            policy_config=POLICY_CONFIGS / "lenient.json")
 
-    # ecr-scan-on-push disabled; log-retention satisfied by 5 days; the rule's own
-    # "Cannot be verified" report keeps the level the config gives it (mandatory), while
-    # the SDK's "can't run policy" diagnostic is always advisory.
-    assert [(d["policy"], d["enforcement"], d["inconclusive"]) for d in report.diagnostics] == [
-        ("repository-urls-known", "mandatory", True),
-        ("role-arns-known", "advisory", True),
+    # ecr-scan-on-push disabled; log-retention satisfied by 5 days; repository-urls-known raised to mandatory.
+    assert report.diagnostics == []
+    assert [(v["policy"], v["enforcement"], v["verdict"]) for v in report.policy_verdicts()] == [
+        ("ecr-scan-on-push", "disabled", "disabled"),
+        ("log-retention", "advisory", "passed"),
+        ("role-arns-known", "advisory", "passed"),
+        ("repository-urls-known", "mandatory", "passed"),
     ]
-    assert report.exit_code == 1
+    assert report.exit_code == 0
 
 
 @pytest.mark.parametrize(
