@@ -55,16 +55,17 @@ class ProgramRun:
 def run_program(project: Project, *, stack: str, mode: str, invokes: dict[str, list[dict[str, Any]]],
                 stack_outputs: dict[str, dict[str, Any]],
                 on_registration: Callable[[dict[str, Any]], None] | None = None,
-                prior_state: PriorState | None = None) -> ProgramRun:
+                prior_state: PriorState | None = None, see_through: bool = True) -> ProgramRun:
     """Run the program; `on_registration` is called (on another thread) with each registration
     as it happens, default providers included. With `prior_state` the stack is previewed as
-    the existing stack it describes (each record's `change`: create, same, update, replace)."""
+    the existing stack it describes (each record's `change`: create, same, update, replace).
+    `see_through=False` gives the engine's own first preview: every computed output unknown."""
     timeout = float(os.environ.get("PREFLIGHT_PROGRAM_TIMEOUT", DEFAULT_PROGRAM_TIMEOUT_S))
     read_fd, write_fd = os.pipe()
     reader = threading.Thread(target=_read_registrations, args=(read_fd, on_registration), daemon=True)
     reader.start()
     try:
-        return _run(project, stack, mode, invokes, stack_outputs, write_fd, timeout, prior_state)
+        return _run(project, stack, mode, invokes, stack_outputs, write_fd, timeout, prior_state, see_through)
     finally:
         reader.join()
 
@@ -78,7 +79,7 @@ def _read_registrations(read_fd: int, on_registration: Callable[[dict[str, Any]]
 
 def _run(project: Project, stack: str, mode: str, invokes: dict[str, list[dict[str, Any]]],
          stack_outputs: dict[str, dict[str, Any]], write_fd: int, timeout: float,
-         prior_state: PriorState | None = None) -> ProgramRun:
+         prior_state: PriorState | None = None, see_through: bool = True) -> ProgramRun:
     with tempfile.TemporaryDirectory(prefix="preflight-") as scratch:
         spec_path = Path(scratch) / "spec.json"
         result_path = Path(scratch) / "result.json"
@@ -93,6 +94,7 @@ def _run(project: Project, stack: str, mode: str, invokes: dict[str, list[dict[s
             "result_path": str(result_path),
             "stream_fd": write_fd,
             "prior_state": prior_state.to_spec() if prior_state is not None else {},
+            "see_through": see_through,
         }))
         env = {**os.environ, **project.config_env(), "PULUMI_PROJECT": project.name, "PULUMI_STACK": stack,
                "PULUMI_DRY_RUN": "true" if mode == "preview" else "false", "PYTHONUNBUFFERED": "1"}

@@ -75,7 +75,7 @@ class RecordingMonitor(MockMonitor):
                  config: dict[str, str], stack_outputs: dict[str, dict[str, Any]],
                  emit: Callable[[dict[str, Any]], None] | None = None,
                  constructions: Constructions | None = None,
-                 prior_state: dict[str, dict[str, Any]] | None = None):
+                 prior_state: dict[str, dict[str, Any]] | None = None, see_through: bool = True):
         super().__init__(answers)
         self.constructions = constructions
         # `pulumi stack export` of the stack being previewed: URN -> {type, id, inputs, outputs}.
@@ -86,6 +86,8 @@ class RecordingMonitor(MockMonitor):
         self.project = project
         self.stack = stack
         self.preview = preview
+        # See-through first preview (preflight's own); off: every computed output unknown, as the engine.
+        self.see_through = preview and see_through
         self.config = config
         self.stack_outputs = stack_outputs
         self.region = config.get("aws:region") or "us-east-1"
@@ -131,7 +133,7 @@ class RecordingMonitor(MockMonitor):
                 inputs = {**inputs, named: match.inputs[named]}
         checked = autoname(request.type, request.name, inputs, ctx) if not _is_provider(request.type) else inputs
         checked = documents_as_json(request.type, checked)
-        if self.preview:
+        if self.see_through:
             # A structured document turned into JSON text may hold markers: resolve them in the text.
             checked, document_paths = self._resolve(checked, request)
             see_through_paths = sorted(set(see_through_paths) | set(document_paths))
@@ -153,6 +155,13 @@ class RecordingMonitor(MockMonitor):
                 outputs = {**match.outputs, "id": match.id}
             else:
                 outputs = {**prior.updated_outputs(checked, match.outputs, computed), "id": match.id}
+            program_outputs = outputs
+        elif self.preview and not self.see_through:
+            resource_id = ""
+            outputs = {**checked, **{key: UNKNOWN for key in computed if key not in checked}}
+            if "tagsAll" in computed:
+                # Known at preview: the tags merged with the provider's default tags.
+                outputs["tagsAll"] = computed["tagsAll"]
             program_outputs = outputs
         elif self.preview:
             resource_id = ""
@@ -227,7 +236,7 @@ class RecordingMonitor(MockMonitor):
         return urns
 
     def _resolve(self, properties: dict[str, Any], request) -> tuple[dict[str, Any], list[str]]:
-        if not self.preview:
+        if not self.see_through:
             return properties, []
         dependencies = {key: list(value.urns) for key, value in request.propertyDependencies.items()}
         with self._lock:
@@ -256,7 +265,7 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResourceOutputs(self, request):
         outputs = struct_to_wire(request.outputs)
-        if self.preview:
+        if self.see_through:
             outputs, _ = see_through.resolve_properties(outputs, {}, {})
         with self._lock:
             record = self.records.get(request.urn)

@@ -95,6 +95,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         emit=stream.emit,
         constructions=constructions,
         prior_state=spec.get("prior_state") or {},
+        see_through=spec.get("see_through", True),
     )
     collector = _LogCollector()
     logger = logging.getLogger("preflight.program")

@@ -17,9 +17,9 @@ ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 LOG_ARN = "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/shop-web"
 
 
-def records(mode: str) -> dict[str, dict]:
+def records(mode: str, see_through: bool = True) -> dict[str, dict]:
     run = run_program(load_project(PROJECTS / "see_through", "dev"), stack="dev", mode=mode, invokes={},
-                      stack_outputs={})
+                      stack_outputs={}, see_through=see_through)
     return {record["urn"].rsplit("::", 1)[1] + ":" + record["type"].rsplit(":", 1)[1]: record
             for record in run.resources}
 
@@ -115,3 +115,12 @@ def test_markers_in_structured_inputs_are_unknown_at_their_leaf():
     resolved, paths = resolve_properties({"networkConfiguration": {"subnets": [program["id"], "subnet-1"]}}, {}, {})
     assert resolved == {"networkConfiguration": {"subnets": [UNKNOWN, "subnet-1"]}}
     assert paths == []
+
+
+def test_without_see_through_the_preview_is_the_engines():
+    engine = records("preview", see_through=False)
+    assert engine["web:TaskDefinition"]["inputs"]["containerDefinitions"] == UNKNOWN
+    assert engine["execution:RolePolicy"]["inputs"]["policy"] == UNKNOWN
+    assert engine["web:Repository"]["outputs"]["repositoryUrl"] == UNKNOWN
+    assert all(record["seeThrough"] == [] for record in engine.values())
+    assert {name for name, record in engine.items() if record["createdInApply"]} == set()
