@@ -2,7 +2,8 @@
 
 The program host marks, on each registration, the input paths (`seeThrough`) whose values
 preflight knows at preview but the engine would not, and may mark output paths the same way
-(`seeThroughOutputs`). Without `seeThroughOutputs`, a custom resource being created is seen
+(`seeThroughOutputs`). Without `seeThroughOutputs`, a custom resource being created (or
+replaced, against `--prior-state`) is seen
 as the engine's first preview sees it: every output that is not one of its inputs is unknown,
 except `tagsAll`, which the AWS provider's plan computes from the tags. Setting those paths to
 the unknown sentinel gives the engine's view; re-analysing the affected resources and the
@@ -32,7 +33,8 @@ def output_paths(record: dict[str, Any]) -> list[str]:
     """The outputs the engine's preview would not know but this record holds known."""
     if "seeThroughOutputs" in record:
         return list(record.get("seeThroughOutputs") or [])
-    if not record.get("custom") or record.get("change") not in (None, "create"):
+    # A replacement is a new resource to the engine: its computed outputs are unknown at preview too.
+    if not record.get("custom") or record.get("change") not in (None, "create", "replace"):
         return []
     inputs = record.get("inputs") or {}
     return sorted(key for key, value in (record.get("outputs") or {}).items()

@@ -49,6 +49,8 @@ def test_explicit_output_paths_win_over_the_create_rule():
     assert output_paths(created) == ["arn"]
     assert output_paths({**created, "seeThroughOutputs": []}) == []
     assert output_paths({**created, "change": "same"}) == []
+    assert output_paths({**created, "change": "update"}) == []
+    assert output_paths({**created, "change": "replace"}) == ["arn"]
     assert output_paths({**created, "custom": False}) == []
 
 
