@@ -1,0 +1,150 @@
+"""pricing-api: JVM options and non-secret system properties in JAVA_TOOL_OPTIONS."""
+
+import json
+
+import pulumi_aws as aws
+
+region = aws.get_region().name
+account = aws.get_caller_identity().account_id
+
+vpc = aws.ec2.Vpc(
+    "pricing-api", cidr_block="10.20.0.0/16", enable_dns_support=True, enable_dns_hostnames=True
+)
+igw = aws.ec2.InternetGateway("pricing-api", vpc_id=vpc.id)
+public_rt = aws.ec2.RouteTable(
+    "pricing-api-public", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}]
+)
+public_subnets = []
+for i, zone in enumerate("ab"):
+    subnet = aws.ec2.Subnet(
+        f"pricing-api-public-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{i}.0/24",
+        availability_zone=f"{region}{zone}",
+        map_public_ip_on_launch=True,
+    )
+    aws.ec2.RouteTableAssociation(
+        f"pricing-api-public-{zone}", subnet_id=subnet.id, route_table_id=public_rt.id
+    )
+    public_subnets.append(subnet)
+
+nat = aws.ec2.NatGateway(
+    "pricing-api",
+    subnet_id=public_subnets[0].id,
+    allocation_id=aws.ec2.Eip("pricing-api-nat", domain="vpc").id,
+)
+private_rt = aws.ec2.RouteTable(
+    "pricing-api-private", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}]
+)
+task_subnets = []
+for i, zone in enumerate("ab"):
+    subnet = aws.ec2.Subnet(
+        f"pricing-api-private-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{10 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
+    aws.ec2.RouteTableAssociation(
+        f"pricing-api-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id
+    )
+    task_subnets.append(subnet)
+
+task_sg = aws.ec2.SecurityGroup(
+    "pricing-api-task",
+    vpc_id=vpc.id,
+    description="pricing-api tasks",
+    egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+)
+
+repo = aws.ecr.Repository(
+    "pricing-api",
+    name="pricing-api",
+    image_tag_mutability="IMMUTABLE",
+    image_scanning_configuration={"scan_on_push": True},
+)
+aws.ecr.LifecyclePolicy(
+    "pricing-api",
+    repository=repo.name,
+    policy=json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "keep 20 images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
+)
+aws.cloudwatch.LogGroup("pricing-api", name="/ecs/pricing-api", retention_in_days=30)
+
+execution_role = aws.iam.Role(
+    "pricing-api-execution",
+    name="pricing-api-execution",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "pricing-api-execution",
+    role=execution_role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
+
+task = aws.ecs.TaskDefinition(
+    "pricing-api",
+    family="pricing-api",
+    cpu="256",
+    memory="512",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    execution_role_arn=execution_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "pricing-api",
+                "image": f"{account}.dkr.ecr.{region}.amazonaws.com/pricing-api:1.4.2",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "environment": [
+                    {
+                        "name": "JAVA_TOOL_OPTIONS",
+                        "value": "-Xmx384m -XX:+UseG1GC -Dspring.profiles.active=prod -Dspring.datasource.username=pricing -Djava.security.egd=file:/dev/./urandom",
+                    },
+                ],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/pricing-api",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "pricing-api",
+                    },
+                },
+            }
+        ]
+    ),
+)
+
+cluster = aws.ecs.Cluster("pricing-api")
+aws.ecs.Service(
+    "pricing-api",
+    cluster=cluster.arn,
+    task_definition=task.arn,
+    desired_count=2,
+    launch_type="FARGATE",
+    deployment_minimum_healthy_percent=100,
+    deployment_maximum_percent=200,
+    deployment_circuit_breaker={"enable": True, "rollback": True},
+    network_configuration={"subnets": [s.id for s in task_subnets], "security_groups": [task_sg.id]},
+)
