@@ -44,6 +44,7 @@ from .host.wire import UNKNOWN, is_secret
 UNKNOWN_TEXT = "<unknown>"
 SECRET_TEXT = "[secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
+PREFLIGHT_DIR = Path(__file__).resolve().parent
 # Record fields the program host may add; each is reported when present.
 OPTIONAL_RECORD_FIELDS = ("sourcePosition", "seeThrough", "createdInApply", "remote", "change", "remediatedBy")
 
@@ -98,8 +99,11 @@ def source_location(position: Any, project_dir: str) -> dict[str, Any] | None:
     base = Path(project_dir) if project_dir else Path.cwd()
     if not path.is_absolute():
         path = base / path
+    path = path.resolve()
+    if path.is_relative_to(PREFLIGHT_DIR):
+        return None  # a frame of preflight's own host locates nothing in the user's program
     root = repository_root(base.resolve())
-    relative = os.path.relpath(path.resolve(), root)
+    relative = os.path.relpath(path, root)
     shown = Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
     return {"uri": shown, "line": int(position["line"])}
 

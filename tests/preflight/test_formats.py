@@ -328,3 +328,12 @@ def test_a_policy_not_applicable_to_every_analysed_resource_is_not_applicable():
     assert everywhere.policy_verdicts()[0]["verdict"] == "not applicable"
     assert everywhere.policy_verdicts()[0]["detail"] == "not a repository"
     assert somewhere.policy_verdicts()[0]["verdict"] == "passed"
+
+
+def test_a_source_position_inside_preflight_itself_locates_nothing():
+    from preflight.report import PREFLIGHT_DIR, source_location
+
+    assert source_location({"uri": (PREFLIGHT_DIR / "host" / "run.py").as_uri(), "line": 3}, str(PROJECTS)) is None
+    assert source_location({"uri": (PROJECTS / "basic" / "__main__.py").as_uri(), "line": 3}, str(PROJECTS)) == {
+        "uri": "tests/fixtures/preflight/projects/basic/__main__.py", "line": 3}
+    assert source_location(None, str(PROJECTS)) is None
