@@ -57,7 +57,8 @@ class Constructions:
 
     def note(self, type_token: Any, name: Any, cls: type | None = None) -> None:
         entry = {"createdInApply": _IN_APPLY.get(), "sourcePosition": self._position(),
-                 "outputNames": output_names(cls) if cls is not None else []}
+                 "outputNames": output_names(cls) if cls is not None else [],
+                 "requiredInputs": required_inputs(cls) if cls is not None else []}
         with self._lock:
             self._seen.setdefault((str(type_token), str(name)), []).append(entry)
 
@@ -66,7 +67,7 @@ class Constructions:
             entries = self._seen.get((type_token, name))
             if entries:
                 return entries.pop(0)
-        return {"createdInApply": False, "sourcePosition": None, "outputNames": []}
+        return {"createdInApply": False, "sourcePosition": None, "outputNames": [], "requiredInputs": []}
 
     def inside(self, uri: str) -> bool:
         """A file URI in the user's project, not in a virtualenv or an installed package."""
@@ -125,6 +126,32 @@ def output_names(cls: type) -> list[str]:
                 names.append(wire)
     _OUTPUT_NAMES[cls] = sorted(names)
     return _OUTPUT_NAMES[cls]
+
+
+_REQUIRED: dict[type, list[str]] = {}
+
+
+def required_inputs(cls: type) -> list[str]:
+    """The wire names of the inputs the schema requires (`<Class>Args` parameters without a default)."""
+    if cls in _REQUIRED:
+        return _REQUIRED[cls]
+    import inspect
+    import sys
+
+    names: list[str] = []
+    args_class = getattr(sys.modules.get(cls.__module__), f"{cls.__name__}Args", None)
+    if args_class is not None:
+        try:
+            parameters = inspect.signature(args_class.__init__).parameters
+        except (TypeError, ValueError):
+            parameters = {}
+        getters = {attribute: getattr(member.fget, "_pulumi_name", None)
+                   for attribute, member in inspect.getmembers(args_class, lambda item: isinstance(item, property))}
+        for name, parameter in parameters.items():
+            if parameter.default is inspect.Parameter.empty and isinstance(getters.get(name), str):
+                names.append(getters[name])
+    _REQUIRED[cls] = names
+    return names
 
 
 def sent_position(request) -> dict[str, Any] | None:

@@ -99,6 +99,7 @@ class RecordingMonitor(MockMonitor):
         # See-through preview: the known computed strings (and see-through inputs) of each resource.
         self.see_through_values: dict[str, list[str]] = {}
         self._construction_by_urn: dict[str, dict[str, Any]] = {}
+        self.unknown_output_urns: set[str] = set()
         self._lock = threading.Lock()
 
     # -- URNs ---------------------------------------------------------------------------
@@ -138,7 +139,20 @@ class RecordingMonitor(MockMonitor):
             checked, document_paths = self._resolve(checked, request)
             see_through_paths = sorted(set(see_through_paths) | set(document_paths))
         if not _is_provider(request.type):
-            failures = provider_check.check(request.type, request.name, checked)
+            failures = []
+            for name in self._constructed(request, urn)["requiredInputs"]:
+                if checked.get(name) is not None:
+                    continue
+                with self._lock:
+                    from_unknown = bool(set(self._dependencies_of(request, name)) & self.unknown_output_urns)
+                if from_unknown:
+                    # Read from an output preflight cannot know (the SDK hands the program None for
+                    # it outside a preview): unknown, not missing.
+                    checked = {**checked, name: UNKNOWN}
+                else:
+                    failures.append(f"{request.type} '{request.name}': the required input `{name}` has no value "
+                                    f"(the value the program gave resolved to None); give `{name}` a value")
+            failures += provider_check.check(request.type, request.name, checked)
             if failures:
                 with self._lock:
                     self.check_failures.extend(failures)
@@ -192,6 +206,9 @@ class RecordingMonitor(MockMonitor):
             # Outputs of a type preflight does not model are unknown, never missing (None).
             missing = {name: UNKNOWN for name in self._constructed(request, urn)["outputNames"]
                        if name not in outputs and name not in ("id", "urn")}
+            if missing:
+                with self._lock:
+                    self.unknown_output_urns.add(urn)
             outputs = {**outputs, **missing}
             program_outputs = {**program_outputs, **missing}
         outputs = _mark_secret_outputs(outputs, list(request.additionalSecretOutputs))
@@ -218,6 +235,11 @@ class RecordingMonitor(MockMonitor):
         with self._lock:
             self._construction_by_urn[urn] = found
         return found
+
+    @staticmethod
+    def _dependencies_of(request, name: str) -> list[str]:
+        dependencies = request.propertyDependencies.get(name)
+        return list(dependencies.urns) if dependencies is not None else list(request.dependencies)
 
     def _alias_urns(self, request) -> list[str]:
         """The URNs a registration's aliases name: `aliasURNs`, or alias specs on SDKs that send them."""

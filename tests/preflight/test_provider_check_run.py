@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from preflight.errors import PreflightError
+from preflight.host.wire import UNKNOWN
 from preflight.program import run_program
 from preflight.project import load_project
 
@@ -55,3 +56,23 @@ def test_inputs_the_provider_accepts_are_recorded_with_their_auto_name(tmp_path)
                                'vpc_id="vpc-1", health_check={"timeout": 5, "interval": 30})\n')
     group = next(record for record in run.resources if record["type"] == "aws:lb/targetGroup:TargetGroup")
     assert group["inputs"]["name"].startswith("web-") and len(group["inputs"]["name"]) == 11
+
+
+def test_a_required_input_that_resolves_to_none_fails_as_the_providers_check(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: checks\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nimport pulumi_docker as docker\n"
+        "docker.Image('app', image_name=pulumi.Output.from_input(None), build={'context': '.'}, skip_push=True)\n")
+    with pytest.raises(PreflightError) as raised:
+        run_program(load_project(tmp_path, "dev"), stack="dev", mode="update", invokes={}, stack_outputs={})
+    assert raised.value.message == (
+        HEADER + "  docker:index/image:Image 'app': the required input `imageName` has no value (the value the "
+        "program gave resolved to None); give `imageName` a value")
+
+
+def test_a_required_input_read_from_an_output_preflight_cannot_know_is_unknown(tmp_path):
+    # EventBus has no model: its arn is unknown, and the SDK hands the program None for it in an update.
+    run = run_source(tmp_path, "bus = aws.cloudwatch.EventBus('bus')\n"
+                               "aws.cloudwatch.EventTarget('run', rule='nightly', arn=bus.arn)\n", mode="update")
+    target = next(record for record in run.resources if record["name"] == "run")
+    assert target["inputs"]["arn"] == UNKNOWN
