@@ -10,7 +10,7 @@ region = aws.get_region().name
 account = aws.get_caller_identity().account_id
 
 vpc = aws.ec2.Vpc("tracking", cidr_block="10.20.0.0/16", enable_dns_support=True, enable_dns_hostnames=True)
-igw = aws.ec2.InternetGateway("tracking")  # no vpc_id and no attachment
+igw = aws.ec2.InternetGateway("tracking-igw")  # no vpc_id and no attachment
 public_rt = aws.ec2.RouteTable("tracking-public", vpc_id=vpc.id)
 aws.ec2.Route(
     "tracking-public-default",

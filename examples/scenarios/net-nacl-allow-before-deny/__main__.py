@@ -51,7 +51,7 @@ task_sg = aws.ec2.SecurityGroup(
 )
 
 aws.ec2.NetworkAcl(
-    "journal-private",
+    "journal-private-acl",
     vpc_id=vpc.id,
     subnet_ids=[s.id for s in task_subnets],
     egress=[

@@ -33,7 +33,7 @@ for i, zone in enumerate("ab"):
     endpoint_subnets.append(subnet)
 
 aws.ec2.NetworkAcl(
-    "escrow-endpoints",
+    "escrow-endpoint-subnets",
     vpc_id=vpc.id,
     subnet_ids=[s.id for s in endpoint_subnets],
     ingress=[

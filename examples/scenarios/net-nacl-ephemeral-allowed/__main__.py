@@ -51,7 +51,7 @@ task_sg = aws.ec2.SecurityGroup(
     egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
 )
 
-acl = aws.ec2.NetworkAcl("refunds-private", vpc_id=vpc.id, subnet_ids=[s.id for s in task_subnets])
+acl = aws.ec2.NetworkAcl("refunds-private-acl", vpc_id=vpc.id, subnet_ids=[s.id for s in task_subnets])
 aws.ec2.NetworkAclRule(
     "refunds-out-https",
     network_acl_id=acl.id,

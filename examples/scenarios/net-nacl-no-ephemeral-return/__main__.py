@@ -53,7 +53,7 @@ task_sg = aws.ec2.SecurityGroup(
 )
 
 aws.ec2.NetworkAcl(
-    "payments-private",
+    "payments-private-acl",
     vpc_id=vpc.id,
     subnet_ids=[s.id for s in task_subnets],
     egress=[
