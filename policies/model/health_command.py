@@ -224,8 +224,8 @@ def _read_words(words: list[str], environment: Mapping[str, Any], shell: bool) -
     if not shell:
         literal = next((a for a in args if _VAR.search(a)), None)
         if literal is not None and name not in _SHELLS:
-            raise _Cannot(f"CMD runs {name} without a shell, so {literal!r} is passed unexpanded; "
-                          "use CMD-SHELL to expand variables")
+            raise _Cannot(f"CMD runs {name} without a shell, so {literal!r} is passed unexpanded "
+                          "(use CMD-SHELL to expand variables)")
     if name in _NO_PROBE:
         return []
     if name in _SHELLS:

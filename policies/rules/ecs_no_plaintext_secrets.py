@@ -1,91 +1,104 @@
-"""ecs-no-plaintext-secrets: no credential-like environment entry carries a literal value.
+"""ecs-no-plaintext-secrets: no container definition carries a credential as a literal value.
+
+Everything in a container definition is stored in plain text in the task definition, readable by
+anyone allowed `ecs:DescribeTaskDefinition` (ECS Developer Guide, "Pass sensitive data to an
+Amazon ECS container"). The mechanisms that decide the question:
+
+- `environment` values — modelled: judged by name and value (`model.credential_values`: values
+  that cannot be credentials pass, credentials inside URLs, connection strings, JVM options and
+  JSON are found, a credential-named variable with any other literal value is flagged).
+- `secrets` with `valueFrom` (SSM Parameter Store or Secrets Manager) — modelled: the documented
+  way to inject a credential as an environment variable; never flagged.
+- `logConfiguration.options` — modelled: a credential-named option (`splunk-token`) with a literal
+  value is flagged; `secretOptions` is the documented alternative.
+- `command` and `entryPoint` arguments — modelled: credentials inside `--option=` / `-D` arguments,
+  URLs and connection strings are flagged.
+- `repositoryCredentials.credentialsParameter` — a Secrets Manager ARN: a reference, never flagged.
+- `environmentFiles` (S3 objects) — their values are not in the task definition nor in the stack:
+  outside this rule's question.
+- A value unknown until update — inconclusive, naming the variable, when its name marks a credential
+  or a value that can embed one (URLs, connection strings, JSON, options); otherwise not needed.
 """
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 from pulumi_policy import Severity
 
 from kit import Findings, resource_policy
-from model.aws_types import (
-    ECS_TASK_DEFINITION,
-)
+from model.aws_types import ECS_TASK_DEFINITION
+from model.credential_values import Credential, credential_name, find_credential, may_embed_credential
+from model.ecs import Container
 from model.values import Resource, as_list, is_unknown
-from rules._ecs_services import _containers
+from rules._lb_blocks import containers_or_report
 
-_CREDENTIAL_WORDS = {"PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "APIKEY", "PRIVATEKEY", "CREDENTIAL",
-                     "CREDENTIALS"}
-
-
-_CREDENTIAL_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY")}
-
-
-# A name ending in one of these refers to a secret (where it is, how long it lives), not the secret itself.
-_REFERENCE_SUFFIXES = {"ARN", "FILE", "PATH", "NAME", "ID", "URL", "URI", "ENDPOINT", "HOST", "PORT", "TTL",
-                       "TIMEOUT", "LENGTH", "ENABLED", "REGION", "HEADER", "PARAMETER", "TYPE"}
+_TO_SECRETS = "move it to `secrets` with `valueFrom` (an SSM parameter or Secrets Manager secret)"
+_TO_SECRET_OPTIONS = "move it to `secretOptions` with `valueFrom` (an SSM parameter or Secrets Manager secret)"
+_TO_ARGUMENT = ("pass it to the program through an environment variable from `secrets` with `valueFrom` (an SSM "
+                "parameter or Secrets Manager secret)")
 
 
-_URL_PASSWORD = re.compile(r"://[^/\s:@]+:[^/\s@]+@|[?&;](password|pwd)=[^&;\s]", re.IGNORECASE)
+def _carries(found: Credential) -> str:
+    if found.whole:
+        return "carries a literal value"
+    if found.where == "URL userinfo":
+        return "carries a URL with a password in it"
+    return f"carries a credential inside its value ({found.where})"
 
 
-def _name_words(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.upper()) if w]
+def _judge(where: str, name: str, value: Any, fix: str, task: Resource, findings: Findings) -> None:
+    if is_unknown(value):
+        if credential_name(name) or may_embed_credential(name):
+            findings.inconclusive(f"{where} value")
+        return
+    if not isinstance(value, str):
+        return
+    found = find_credential(name, value)
+    if found:
+        findings.violation(f"{where} {_carries(found)}, stored in plain text in the task definition: {fix}", task.urn)
 
 
-def credential_name(name: str) -> bool:
-    """Whether an environment variable's name says it holds a credential."""
-    words = _name_words(name)
-    if not words or words[-1] in _REFERENCE_SUFFIXES:
-        return False
-    if any(word in _CREDENTIAL_WORDS for word in words):
-        return True
-    return any(pair in _CREDENTIAL_PAIRS for pair in zip(words, words[1:], strict=False))
+def _judge_container(task: Resource, container: Container, ignored: set[str], findings: Findings) -> None:
+    prefix = f"{task.label} container '{container.name}'"
+    for name, value in container.environment:
+        if is_unknown(name) or not isinstance(name, str) or name in ignored:
+            continue
+        _judge(f"{prefix} environment {name}", name, value, _TO_SECRETS, task, findings)
+    for key, value in container.log_options.items():
+        if key not in ignored:
+            _judge(f"{prefix} logConfiguration option {key}", key, value, _TO_SECRET_OPTIONS, task, findings)
+    for prop in ("command", "entryPoint"):
+        arguments = container.raw.get(prop)
+        if is_unknown(arguments):
+            findings.inconclusive(f"{prefix} {prop}")
+            continue
+        for number, argument in enumerate(as_list(arguments)):
+            # An argument has no name of its own: only what is inside it can mark a credential.
+            _judge(f"{prefix} {prop}[{number}]", "", argument, _TO_ARGUMENT, task, findings)
 
 
 def validate_no_plaintext_secrets(task: Resource, findings: Findings, config: dict) -> None:
     if task.type != ECS_TASK_DEFINITION:
+        findings.not_applicable("only ECS task definitions hold container environment variables")
         return
     ignored = {n for n in as_list(config.get("ignoredNames")) if isinstance(n, str)}
-    containers = _containers(task, findings, "environment values")
-    for container in containers or []:
-        for name, value in container.environment:
-            if is_unknown(name) or not isinstance(name, str) or name in ignored:
-                continue
-            where = f"{task.label} container '{container.name}' environment {name}"
-            if is_unknown(value):
-                if credential_name(name):
-                    findings.inconclusive(f"{where} value")
-                continue
-            if not isinstance(value, str) or not value:
-                continue
-            if credential_name(name):
-                findings.violation(
-                    f"{where} carries a literal value, stored in plain text in the task definition: move it to "
-                    f"`secrets` with `valueFrom` (an SSM parameter or Secrets Manager secret)",
-                    task.urn,
-                )
-            elif _URL_PASSWORD.search(value):
-                findings.violation(
-                    f"{where} carries a URL with a password in it, stored in plain text in the task definition: "
-                    f"move it to `secrets` with `valueFrom` (an SSM parameter or Secrets Manager secret)",
-                    task.urn,
-                )
+    for container in containers_or_report(task, findings, "environment values") or []:
+        _judge_container(task, container, ignored, findings)
 
 
 ecs_no_plaintext_secrets = resource_policy(
     name="ecs-no-plaintext-secrets",
     description=(
-        "No container environment variable whose name marks a credential, and no URL with a password, carries "
-        "a literal value."
+        "No container environment variable, log option or argument carries a credential as a literal value: "
+        "judged by name and by value, including credentials inside URLs, connection strings, JVM options and JSON."
     ),
     validate=validate_no_plaintext_secrets,
     severity=Severity.HIGH,
     remediation_steps=(
         "Store the value in SSM Parameter Store (SecureString) or Secrets Manager and reference it from the "
-        "container's `secrets` list with `valueFrom`; grant the execution role read access to exactly that "
-        "parameter or secret."
+        "container's `secrets` list (or `secretOptions` for a log option) with `valueFrom`; grant the execution "
+        "role read access to exactly that parameter or secret."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html",
     config_schema={

@@ -1,5 +1,26 @@
-"""ecs-target-group-matches-container: the container and port a service's load-balancer block names
-exist in its task definition, and the target group can receive awsvpc tasks.
+"""ecs-target-group-matches-container: the container and port each load-balancer block of a service names
+exist in its task definition, and the target group can receive the tasks.
+
+The mechanisms that decide whether ECS accepts the service and registers its tasks (ECS Developer
+Guide, "Use load balancing to distribute Amazon ECS service traffic"; ECS API Reference,
+"LoadBalancer"):
+
+- several `loadBalancers` blocks (several ports, several target groups) — modelled: each block is
+  judged on its own;
+- `containerName` names a container of the task definition, and `containerPort` is one of that
+  container's `portMappings` — modelled (ECS rejects the service: "The container <name> did not have
+  a container port <port> defined");
+- the target group's type: awsvpc tasks register by IP, so `targetType` must be `ip` — modelled
+  (ECS rejects "target type instance, which is incompatible with the awsvpc network mode");
+- a listener or listener rule forwards to the target group — modelled (ECS rejects "The target group
+  ... does not have an associated load balancer"); for a target group outside the stack, its
+  `LoadBalancerArns` as read live;
+- the target group's own `port` — a default only: ECS registers each task with the block's container
+  port, so it is not compared;
+- the target group's health-check port — judged by ecs-health-checks-consistent (any port the task
+  serves and admits), not here;
+- a task definition or target group outside the stack — read live, otherwise inconclusive naming it;
+- a Classic Load Balancer block (`elbName`) — not modelled: inconclusive, naming it.
 """
 
 from __future__ import annotations
@@ -7,15 +28,14 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
+from kit.shown import shown
 from model import ecs as ecs_model
 from model.ecs import Container
 from model.live_aws import LIVE_LOOKUP_SCHEMA
-from model.load_balancing import (
-    forwarders_of,
-)
+from model.load_balancing import forwarders_of
 from model.stack_index import StackIndex
 from model.values import Resource, as_int, is_unknown
-from rules._ecs_services import _Block, _blocks, _container_named, _health_check_port_mismatch, _Live
+from rules._lb_blocks import Block, Live, blocks_of, container_named
 
 
 def _maps_port(container: Container, port: int) -> bool | None:
@@ -29,14 +49,17 @@ def _maps_port(container: Container, port: int) -> bool | None:
 
 
 def validate_target_group_matches_container(index: StackIndex, findings: Findings, config: dict) -> None:
-    live = _Live(config)
-    for block in _blocks(index, findings, live):
-        container = _container_named(block.containers, block.container_name)
+    for block in blocks_of(index, findings, Live(config)):
+        container = container_named(block.containers, block.container_name)
         if container is None:
-            names = ", ".join(repr(c.name) for c in block.containers) or "none"
+            if any(is_unknown(c.name) for c in block.containers):
+                findings.inconclusive(f"{block.task.label} container names")
+                continue
+            names = ", ".join(shown(c.name) for c in block.containers) or "none"
             findings.violation(
-                f"{block.where} containerName {block.container_name!r} is not a container of {block.task.label} "
-                f"(containers: {names}); ECS rejects the service: name a container of the task definition",
+                f"{block.where} containerName {shown(block.container_name)} is not a container of "
+                f"{block.task.label} (containers: {names}); ECS rejects the service: name a container of the "
+                "task definition",
                 block.runner.urn,
             )
             continue
@@ -56,12 +79,9 @@ def validate_target_group_matches_container(index: StackIndex, findings: Finding
             continue
         _check_target_type(block, target, findings)
         _check_forwarded(index, block, target, findings)
-        mismatch = _health_check_port_mismatch(block)
-        if mismatch:
-            findings.violation(mismatch, target.urn)
 
 
-def _check_target_type(block: _Block, target: Resource, findings: Findings) -> None:
+def _check_target_type(block: Block, target: Resource, findings: Findings) -> None:
     mode = ecs_model.network_mode(block.task)
     target_type = target.props.get("targetType")
     if is_unknown(mode) or is_unknown(target_type):
@@ -69,15 +89,15 @@ def _check_target_type(block: _Block, target: Resource, findings: Findings) -> N
         return
     if mode == "awsvpc" and (target_type or "instance") != "ip":
         findings.violation(
-            f"{target.label} targetType {target_type or 'instance'!r} cannot receive {block.where}: awsvpc tasks "
-            "register by IP address and ECS rejects the service (\"has target type instance, which is "
+            f"{target.label} targetType {shown(target_type or 'instance')} cannot receive {block.where}: awsvpc "
+            "tasks register by IP address and ECS rejects the service (\"has target type instance, which is "
             "incompatible with the awsvpc network mode specified in the task definition\"); set targetType "
             "\"ip\"",
             target.urn,
         )
 
 
-def _check_forwarded(index: StackIndex, block: _Block, target: Resource, findings: Findings) -> None:
+def _check_forwarded(index: StackIndex, block: Block, target: Resource, findings: Findings) -> None:
     if target.props.get("_outsideStack"):
         arns = target.props.get("loadBalancerArns")
         attached = bool(arns) if isinstance(arns, list) else None
@@ -102,16 +122,15 @@ def _check_forwarded(index: StackIndex, block: _Block, target: Resource, finding
 ecs_target_group_matches_container = stack_policy(
     name="ecs-target-group-matches-container",
     description=(
-        "The container and port in each service's load-balancer block exist in its task definition, and the "
-        "target group is of type ip for awsvpc tasks, receives traffic from a listener and health-checks that port."
+        "The container and port in each of a service's load-balancer blocks exist in its task definition, and "
+        "each target group is of type ip for awsvpc tasks and receives traffic from a listener."
     ),
     validate=validate_target_group_matches_container,
     severity=Severity.CRITICAL,
     remediation_steps=(
-        "Make the service's loadBalancers containerName and containerPort name a container of the task "
-        "definition and one of its portMappings; use targetType \"ip\" for awsvpc tasks; forward to the target "
-        "group from a listener or listener rule; leave healthCheck.port as \"traffic-port\" or set it to the "
-        "container port."
+        "Make each loadBalancers block's containerName and containerPort name a container of the task definition "
+        "and one of its portMappings; use targetType \"ip\" for awsvpc tasks; forward to the target group from a "
+        "listener or listener rule."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html",
     config_schema=LIVE_LOOKUP_SCHEMA,

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.credential_values import Credential, benign_kind, credential_name, find_credential, may_embed_credential
+from model.credential_values import (
+    Credential,
+    benign_kind,
+    credential_name,
+    find_credential,
+    may_embed_credential,
+)
 
 
 @pytest.mark.parametrize("name,credential", [

@@ -61,8 +61,8 @@ def test_probes_read(command, probes):
      "the probe URL reads $APP_PORT, which is not in the container's environment (it may come from the image)"),
     (shell("curl -f http://localhost:$LATER/health"), "environment LATER is not known until update"),
     (["CMD", "curl", "-f", "http://localhost:${PORT}/health"],
-     "CMD runs curl without a shell, so 'http://localhost:${PORT}/health' is passed unexpanded; use CMD-SHELL to "
-     "expand variables"),
+     "CMD runs curl without a shell, so 'http://localhost:${PORT}/health' is passed unexpanded (use CMD-SHELL "
+     "to expand variables)"),
     (shell("/app/healthcheck.sh"), "the command runs /app/healthcheck.sh, which the rule cannot read"),
     (["CMD", "java", "-jar", "/app/health.jar"], "the command runs java, which the rule cannot read"),
     (shell("if curl -f http://localhost/; then exit 0; fi"), "the command is a shell script (if …)"),

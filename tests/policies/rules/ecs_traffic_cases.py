@@ -14,6 +14,9 @@ SERVICE_URN = "urn:pulumi:test::berth::aws:ecs/service:Service::web"
 TG_URN = "urn:pulumi:test::berth::aws:lb/targetGroup:TargetGroup::web-tg"
 
 
+TASK_URN = "urn:pulumi:test::berth::aws:ecs/taskDefinition:TaskDefinition::web-task"
+
+
 MATCHES = ecs_target_group_matches_container
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as SENTINEL
 
+from model.credential_values import credential_name
 from model.values import UNKNOWN
-from rules.ecs_no_plaintext_secrets import credential_name, ecs_no_plaintext_secrets
+from rules.ecs_no_plaintext_secrets import ecs_no_plaintext_secrets
 from tests.policies.rules.ecs_task_cases import fargate_task
 from tests.policies.test_ecs_harness import (
     ACCOUNT,
@@ -91,3 +93,63 @@ def test_plaintext_secrets_reads_structured_definitions_too():
         {"name": "API_KEY", "value": "abc"}]))))
 
     assert len(run_resource(ecs_no_plaintext_secrets, task).violations) == 1
+
+
+_FIX = ("stored in plain text in the task definition: move it to `secrets` with `valueFrom` (an SSM parameter or "
+        "Secrets Manager secret)")
+
+
+def test_plaintext_secrets_judge_values_as_well_as_names():
+    task = env_task(("ENABLE_PASSWORD_LOGIN", "true"), ("PASSWORD_MIN_LENGTH", "12"), ("TOKEN_LIFETIME", "15m"),
+                    ("JWT_SECRET", "HS512"), ("DB_PASSWORD", "/run/secrets/db"), ("AUTH_TOKEN", "X-Auth-Token"),
+                    ("DB_PASSWORD", "${DB_PASSWORD}"))
+
+    outcome = run_resource(ecs_no_plaintext_secrets, task)
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
+
+
+@pytest.mark.parametrize("name,value,where", [
+    ("SPRING_APPLICATION_JSON", json.dumps({"spring": {"datasource": {"password": "s3cret"}}}),
+     "JSON key spring.datasource.password"),
+    ("JAVA_TOOL_OPTIONS", "-Xmx512m -Dspring.datasource.password=s3cret", "JVM option -Dspring.datasource.password"),
+    ("ConnectionStrings__Default", "Server=db;User Id=app;Password=s3cret;", "connection string key Password"),
+])
+def test_plaintext_secrets_find_credentials_inside_structured_values(name, value, where):
+    outcome = run_resource(ecs_no_plaintext_secrets, env_task((name, value)))
+
+    assert outcome.messages == [
+        f"TaskDefinition 'web-task' container 'web' environment {name} carries a credential inside its value "
+        f"({where}), {_FIX}"]
+    assert "s3cret" not in outcome.messages[0]
+
+
+def test_plaintext_secrets_judge_log_options_and_arguments():
+    task = fargate_task(containerDefinitions=containers(web_container(
+        command=["serve", "--db-password=s3cret"],
+        logConfiguration={"logDriver": "splunk", "options": {"splunk-url": "https://splunk:8088",
+                                                             "splunk-token": "00000000-1111"}})))
+
+    assert run_resource(ecs_no_plaintext_secrets, task).messages == [
+        "TaskDefinition 'web-task' container 'web' logConfiguration option splunk-token carries a literal value, "
+        "stored in plain text in the task definition: move it to `secretOptions` with `valueFrom` (an SSM parameter "
+        "or Secrets Manager secret)",
+        "TaskDefinition 'web-task' container 'web' command[1] carries a credential inside its value (option "
+        "--db-password), stored in plain text in the task definition: pass it to the program through an environment "
+        "variable from `secrets` with `valueFrom` (an SSM parameter or Secrets Manager secret)",
+    ]
+
+
+def test_plaintext_secrets_are_inconclusive_only_on_unknown_values_that_could_hold_one():
+    # Leaf unknowns, as a see-through preview sends values derived from what AWS picks at creation.
+    outcome = run_resource(ecs_no_plaintext_secrets, env_task(
+        ("DATABASE_URL", SENTINEL), ("DB_HOST", SENTINEL), ("API_TOKEN", SENTINEL)))
+
+    assert outcome.unknowns == ["TaskDefinition 'web-task' container 'web' environment DATABASE_URL value",
+                                "TaskDefinition 'web-task' container 'web' environment API_TOKEN value"]
+
+
+def test_plaintext_secrets_do_not_apply_to_other_resources():
+    outcome = run_resource(ecs_no_plaintext_secrets, spec(SERVICE, "web", {}))
+
+    assert outcome.not_applicable == "only ECS task definitions hold container environment variables"

@@ -91,15 +91,34 @@ def test_matches_container_accepts_a_listener_rule_with_a_weighted_forward():
     assert run_stack(MATCHES, specs, OFF).violations == []
 
 
-def test_matches_container_flags_an_explicit_health_check_port_other_than_the_container_port():
+def test_matches_container_leaves_the_health_check_port_to_the_health_check_rule():
+    # A target group may health-check any port the task serves (ecs-health-checks-consistent judges it);
+    # ECS accepts the service whatever that port is.
     specs = replace(web_stack(), "web-tg", healthCheck=health_check(port="8081"))
 
-    assert run_stack(MATCHES, specs, OFF).violations == [(
-        "TargetGroup 'web-tg' healthCheck.port '8081' is not the container port 8080 that Service 'web' "
-        "loadBalancers[0] registers (web): health checks probe a port the container does not serve; set "
-        "healthCheck.port to \"traffic-port\" or 8080",
-        TG_URN,
-    )]
+    outcome = run_stack(MATCHES, specs, OFF)
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
+
+
+def test_matches_container_judges_each_load_balancer_block_on_its_own():
+    specs = replace(web_stack(), "web", loadBalancers=block() + block(containerPort=9090))
+
+    assert run_stack(MATCHES, specs, OFF).messages == [
+        "Service 'web' loadBalancers[1] containerPort 9090 is not mapped by container 'web' of TaskDefinition "
+        "'web-task'; ECS rejects the service with \"The container web did not have a container port 9090 "
+        "defined\": add portMappings containerPort 9090 or change the service's containerPort"
+    ]
+
+
+def test_matches_container_is_inconclusive_on_a_classic_load_balancer_block():
+    specs = replace(web_stack(), "web", loadBalancers=[{"elbName": "legacy", "containerName": "web",
+                                                        "containerPort": 8080}])
+
+    outcome = run_stack(MATCHES, specs, OFF)
+
+    assert (outcome.violations, outcome.unknowns) == (
+        [], ["Service 'web' loadBalancers[0] names Classic Load Balancer 'legacy', which this rule does not model"])
 
 
 def test_matches_container_does_not_treat_the_target_group_port_as_a_violation():
