@@ -140,7 +140,7 @@ class RecordingMonitor(MockMonitor):
             see_through_paths = sorted(set(see_through_paths) | set(document_paths))
         if not _is_provider(request.type):
             failures = []
-            for name in self._constructed(request, urn)["requiredInputs"]:
+            for name in self._constructed(request, urn).get("requiredInputs", []):
                 if checked.get(name) is not None:
                     continue
                 with self._lock:
@@ -204,7 +204,7 @@ class RecordingMonitor(MockMonitor):
             program_outputs = outputs
         if not _is_provider(request.type) and not has_model(request.type):
             # Outputs of a type preflight does not model are unknown, never missing (None).
-            missing = {name: UNKNOWN for name in self._constructed(request, urn)["outputNames"]
+            missing = {name: UNKNOWN for name in self._constructed(request, urn).get("outputNames", [])
                        if name not in outputs and name not in ("id", "urn")}
             if missing:
                 with self._lock:
