@@ -183,8 +183,13 @@ def test_program_gets_its_expected_verdicts(corpus_reports, name, mode):
 def test_preview_decides_what_update_decides_and_never_contradicts_it(corpus_reports, capsys):
     decided = agreed = 0
     contradictions = []
+    stopped = []
     for name in programs_for(DEV_ENVIRONMENT):
         rules = load_expected(CORPUS / name)["rules"]
+        # A program that stops has no verdicts to compare; its own tests report why.
+        if any(isinstance(corpus_reports[(name, mode)], Exception) for mode in MODES):
+            stopped.append(name)
+            continue
         preview = verdicts_for(report_from(corpus_reports, name, "preview"), rules)
         update = verdicts_for(report_from(corpus_reports, name, "update"), rules)
         for rule in rules:
@@ -198,7 +203,7 @@ def test_preview_decides_what_update_decides_and_never_contradicts_it(corpus_rep
     share = agreed / decided if decided else 0.0
     with capsys.disabled():
         print(f"\nusual corpus: preview decides {agreed} of the {decided} verdicts update decides ({share:.1%}); "
-              f"{len(contradictions)} contradiction(s)")
+              f"{len(contradictions)} contradiction(s); programs that stopped: {stopped or 'none'}")
     assert contradictions == []
     assert share >= PREVIEW_DECIDES_AT_LEAST
 
