@@ -79,19 +79,24 @@ def test_dependencies_and_property_dependencies_are_recorded(components_preview)
     assert components_preview[CLUSTER]["propertyDependencies"] == {"tags": [LOGS]}
 
 
-def test_preview_leaves_computed_outputs_unknown(components_preview):
+def test_preview_sees_derived_outputs_through_and_leaves_chosen_ones_unknown(components_preview):
     image = components_preview[IMAGE]
-    # The tag is built from the repository URL, which a first preview cannot know.
-    assert image["inputs"]["tags"] == [UNKNOWN]
+    # The tag is built from the repository URL, which follows from the name, region and account:
+    # see-through preview knows it; the engine's own preview would not (flagged).
+    assert image["inputs"]["tags"] == ["123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo:v1"]
+    assert image["seeThrough"] == ["tags[0]"]
     assert image["id"] == ""
+    # The digest is the registry's choice.
     assert {key: image["outputs"][key] for key in ("ref", "digest", "id")} == {
         "ref": UNKNOWN, "digest": UNKNOWN, "id": UNKNOWN,
     }
     assert components_preview[REPOSITORY]["outputs"] == {
-        "name": "web-repo", "imageTagMutability": "IMMUTABLE",
-        "id": UNKNOWN, "arn": UNKNOWN, "registryId": UNKNOWN, "repositoryUrl": UNKNOWN,
+        "name": "web-repo", "imageTagMutability": "IMMUTABLE", "id": UNKNOWN,
+        "arn": "arn:aws:ecr:us-east-1:123456789012:repository/web-repo", "registryId": "123456789012",
+        "repositoryUrl": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web-repo",
     }
-    assert components_preview[STACK]["outputs"] == {"clusterArn": UNKNOWN, "imageRef": UNKNOWN}
+    assert components_preview[STACK]["outputs"] == {"clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/web",
+                                                    "imageRef": UNKNOWN}
 
 
 def test_update_derives_outputs_from_inputs_region_and_account(components_update):
