@@ -43,10 +43,10 @@ from model.network_records import (
     Tri,
     Unsure,
     Vpc,
-    _as_list,
-    _known_str,
-    _labels,
     any_of,
+    known_str,
+    labels_of,
+    one_or_many,
     outside,
 )
 from model.stack_index import Ref, StackIndex
@@ -71,7 +71,7 @@ class Network(EndpointsAndGroups):
         """URN for a resource in the stack, the ID for one outside it, Unsure otherwise."""
         if ref.resource is not None:
             return ref.resource.urn
-        if _known_str(ref.value):
+        if known_str(ref.value):
             return ref.value
         if not is_unknown(ref.value):
             return Unsure.of(f"{owner.label} {prop} ({kind}: {ref.value!r} is not an ID)")
@@ -79,7 +79,7 @@ class Network(EndpointsAndGroups):
 
     def id_key(self, value: Any, types: Any) -> str | None:
         """The key of a known ID: the URN of the stack resource that has it, else the ID."""
-        if not _known_str(value):
+        if not known_str(value):
             return None
         matches = self.index.match(value, types)
         return matches[0].urn if matches else value
@@ -202,7 +202,7 @@ class Network(EndpointsAndGroups):
             # A VPC created here starts with a main table holding only the local route.
             return RouteTable(f"{vpc.key}#main", f"the main route table of {vpc.label}", [], implicit=True)
         vpc_id = vpc.key if vpc.resource is None else vpc.resource.get("id")
-        if not _known_str(vpc_id):
+        if not known_str(vpc_id):
             return Unsure.of(f"the main route table of {vpc.label} (its ID is known after update)")
         what = f"the main route table of {outside('VPC', vpc_id)}"
         data = self._lookup(what, "describe_route_tables", Filters=[
@@ -225,7 +225,7 @@ class Network(EndpointsAndGroups):
             if vpc.resource.urn in default.property_dependencies.get("defaultRouteTableId", []):
                 return True
             value = default.get("defaultRouteTableId")
-            return _known_str(value) and value in (
+            return known_str(value) and value in (
                 vpc.resource.get("defaultRouteTableId"), vpc.resource.get("mainRouteTableId"))
         return default.get("vpcId") == vpc.key
 
@@ -252,7 +252,7 @@ class Network(EndpointsAndGroups):
         inline = resource.get("routes")
         if is_unknown(inline):
             routes.append(Route(None, Unsure.of(f"{resource.label} routes (unknown)")))
-        for item in _as_list(inline):
+        for item in one_or_many(inline):
             if isinstance(item, dict):
                 routes.append(self._route_in_stack(resource, "routes", item, item.get("cidrBlock")))
             elif is_unknown(item):
@@ -279,7 +279,7 @@ class Network(EndpointsAndGroups):
             return Route(destination, "nat", nat_value, self.nat(key))
         gateway = route.get("gatewayId")
         if gateway is not None:
-            if _known_str(gateway):
+            if known_str(gateway):
                 kind = self._gateway_kind(gateway)
                 return Route(destination, kind, gateway,
                              gateway=self.id_key(gateway, EC2_INTERNET_GATEWAY) if kind == "igw" else None)
@@ -289,7 +289,7 @@ class Network(EndpointsAndGroups):
                 return Route(destination, "igw", gateway, gateway=gateways[0].urn)
             if gateways:
                 return Route(destination, "igw", gateway, gateway=Unsure.of(
-                    f"{owner.label} {prop} (unknown; {_labels(gateways)} could each supply it)"))
+                    f"{owner.label} {prop} (unknown; {labels_of(gateways)} could each supply it)"))
             if self.index.dependencies_of_type(owner, prop, EC2_VPC_ENDPOINT):
                 return Route(destination, "vpce", gateway)
             return Route(destination, Unsure.of(f"{owner.label} gatewayId (unknown, no gateway in the stack supplies it)"))

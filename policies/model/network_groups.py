@@ -27,8 +27,8 @@ from model.network_records import (
     SecurityGroup,
     SgRule,
     Unsure,
-    _as_list,
-    _known_str,
+    known_str,
+    one_or_many,
     outside,
 )
 from model.values import Resource, is_unknown
@@ -51,7 +51,7 @@ class EndpointsAndGroups:
                     unsure.extend(item for k in keys if isinstance(k, Unsure) for item in k.items)
             vpc_id = vpc.key if vpc.resource is None else (
                 vpc.resource.get("id") if vpc.resource.type == EC2_DEFAULT_VPC else None)
-            if _known_str(vpc_id):
+            if known_str(vpc_id):
                 what = f"the VPC endpoints of {outside('VPC', vpc_id)}"
                 data = self._lookup(what, "describe_vpc_endpoints", Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
                 if isinstance(data, Unsure):
@@ -118,7 +118,7 @@ class EndpointsAndGroups:
                 ingress=[SgRule("-1", 0, 0, peers=(key,))], egress=[SgRule("-1", 0, 0, cidrs=(ANYWHERE,))])
             return key
         vpc_id = vpc.key if vpc.resource is None else vpc.resource.get("id")
-        if not _known_str(vpc_id):
+        if not known_str(vpc_id):
             return Unsure.of(f"the default security group of {vpc.label} (known after update)")
         what = f"the default security group of {outside('VPC', vpc_id)}"
         data = self._lookup(what, "describe_security_groups", Filters=[
@@ -157,7 +157,7 @@ class EndpointsAndGroups:
             if is_unknown(rules):
                 unsure.append(f"{resource.label} {direction} (unknown)")
                 continue
-            for rule in _as_list(rules):
+            for rule in one_or_many(rules):
                 if not isinstance(rule, dict):
                     continue
                 peers = list(self.keys(resource, direction, rule.get("securityGroups"), SECURITY_GROUPS,
@@ -166,7 +166,7 @@ class EndpointsAndGroups:
                     peers.append(resource.urn)
                 getattr(group, direction).append(SgRule(
                     rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
-                    tuple(_as_list(rule.get("cidrBlocks"))), tuple(peers), tuple(_as_list(rule.get("prefixListIds")))))
+                    tuple(one_or_many(rule.get("cidrBlocks"))), tuple(peers), tuple(one_or_many(rule.get("prefixListIds")))))
         for rule in self.index.of_type(SG_RULES):
             owner = self.keys(rule, "securityGroupId", rule.get("securityGroupId"), SECURITY_GROUPS, "security group")
             if resource.urn in owner:
@@ -182,16 +182,16 @@ class EndpointsAndGroups:
             if rule.get("self") is True:
                 peers.append(group.key)
             parsed = SgRule(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"),
-                            tuple(_as_list(rule.get("cidrBlocks"))), tuple(peers),
-                            tuple(_as_list(rule.get("prefixListIds"))))
+                            tuple(one_or_many(rule.get("cidrBlocks"))), tuple(peers),
+                            tuple(one_or_many(rule.get("prefixListIds"))))
         else:
             direction = "ingress" if rule.type == VPC_SECURITY_GROUP_INGRESS_RULE else "egress"
             parsed = SgRule(
                 rule.get("ipProtocol"), rule.get("fromPort"), rule.get("toPort"),
-                tuple(_as_list(rule.get("cidrIpv4"))),
+                tuple(one_or_many(rule.get("cidrIpv4"))),
                 tuple(self.keys(rule, "referencedSecurityGroupId", rule.get("referencedSecurityGroupId"),
                                 SECURITY_GROUPS, "security group")),
-                tuple(_as_list(rule.get("prefixListId"))))
+                tuple(one_or_many(rule.get("prefixListId"))))
         if is_unknown(direction):
             group.unsure += (f"{rule.label} type (unknown)",)
         elif direction in ("ingress", "egress"):

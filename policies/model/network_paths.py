@@ -119,14 +119,14 @@ def needs_of(containers: list[ecs_model.Container], registry_needs: bool) -> tup
     return needs, unknown
 
 
-def _service_name(need: Need, region: str) -> str:
+def endpoint_service_name(need: Need, region: str) -> str:
     return f"com.amazonaws.{need.region or region}.{need.service}"
 
 
-def _describe_need(need: Need, region: str) -> str:
+def describe_need(need: Need, region: str) -> str:
     if need.service == INTERNET:
         return f"the internet ({need.why})"
-    return f"{SERVICE_NAMES[need.service]} ({_service_name(need, region)})"
+    return f"{SERVICE_NAMES[need.service]} ({endpoint_service_name(need, region)})"
 
 
 class Reach:
@@ -238,7 +238,7 @@ class Reach:
             return Leg(attached)
         gateway = self.network.internet_gateway(route.gateway)
         vpc = self.network.vpc_label(vpc_key)
-        elsewhere = _join([self.network.vpc_label(k) for k in gateway.vpcs]) if gateway.vpcs else "no VPC"
+        elsewhere = and_joined([self.network.vpc_label(k) for k in gateway.vpcs]) if gateway.vpcs else "no VPC"
         return Leg(False, f"{lead} {gateway.label}, which is not attached to {vpc} (it is attached to {elsewhere})",
                    f"Attach {gateway.label} to {vpc} (its vpcId, or an InternetGatewayAttachment), or route "
                    f"0.0.0.0/0 to the internet gateway of {vpc}", 2)
@@ -417,7 +417,7 @@ def _default_route(table: RouteTable):
     return Unsure(tuple(unsure)) if unsure else None
 
 
-def _matches(endpoint: Endpoint, need: Need) -> Tri:
+def endpoint_matches(endpoint: Endpoint, need: Need) -> Tri:
     name = endpoint.service_name
     if is_unknown(name):
         return Unsure.of(f"{endpoint.label} serviceName (unknown)")
@@ -434,8 +434,8 @@ def evaluate_need(reach: Reach, need: Need, vpc_key: str) -> Leg:
     if need.service == INTERNET:
         return reach.internet()
     endpoints, unreadable = reach.network.endpoints_in(vpc_key)
-    unsure_matches = [m for e in endpoints if isinstance(m := _matches(e, need), Unsure)]
-    matching = [e for e in endpoints if _matches(e, need) is True]
+    unsure_matches = [m for e in endpoints if isinstance(m := endpoint_matches(e, need), Unsure)]
+    matching = [e for e in endpoints if endpoint_matches(e, need) is True]
     interfaces = [e for e in matching if e.endpoint_type == "Interface"]
     captured = [e for e in interfaces if e.private_dns is True]
     if captured:
@@ -469,6 +469,6 @@ def evaluate_need(reach: Reach, need: Need, vpc_key: str) -> Leg:
     return max(legs, key=lambda leg: leg.weight)
 
 
-def _join(items: Iterable[str]) -> str:
+def and_joined(items: Iterable[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -171,15 +171,15 @@ def outside(kind: str, value: str) -> str:
     return f"{kind} {value} (outside the stack)"
 
 
-def _known_str(value: Any) -> bool:
+def known_str(value: Any) -> bool:
     return isinstance(value, str) and not is_unknown(value)
 
 
-def _labels(resources: Iterable[Resource]) -> str:
+def labels_of(resources: Iterable[Resource]) -> str:
     return ", ".join(r.label for r in resources)
 
 
-def _as_list(value: Any) -> list:
+def one_or_many(value: Any) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]

@@ -9,22 +9,16 @@ from typing import Any
 
 from kit import Findings
 from model import ecs as ecs_model
-from model.aws_types import (
-    ECS_TASK_DEFINITION,
-    LB_TARGET_GROUP,
-)
+from model.aws_types import ECS_TASK_DEFINITION, LB_TARGET_GROUP
 from model.ecs import Container
 from model.live_aws import LiveAws
-from model.load_balancing import (
-    load_balancer_blocks,
-    target_group_of,
-)
+from model.load_balancing import load_balancer_blocks, target_group_of
 from model.stack_index import StackIndex
 from model.values import Malformed, Resource, as_int, get_path, is_unknown
 
 
 @dataclass
-class _Live:
+class LiveByRegion:
     """One LiveAws per provider region, created on first use within one validation."""
 
     config: dict
@@ -38,7 +32,7 @@ class _Live:
         return self.by_region[region]
 
 
-def _task_definition(index: StackIndex, runner: Resource, findings: Findings, live: _Live) -> Resource | None:
+def _task_definition(index: StackIndex, runner: Resource, findings: Findings, live: LiveByRegion) -> Resource | None:
     """The task definition a service or task set runs, read from AWS when it is outside the stack."""
     ref = ecs_model.task_definition_of(index, runner)
     if ref is None:
@@ -71,7 +65,7 @@ def _task_definition(index: StackIndex, runner: Resource, findings: Findings, li
     return Resource(ECS_TASK_DEFINITION, ref.value.rsplit("/", 1)[-1], runner.urn, props)
 
 
-def _containers(task: Resource, findings: Findings, what: str) -> list[Container] | None:
+def readable_containers(task: Resource, findings: Findings, what: str) -> list[Container] | None:
     """The task definition's containers; unknown → inconclusive naming `what`, malformed → violation."""
     containers = ecs_model.containers_of(task)
     if is_unknown(containers):
@@ -87,7 +81,7 @@ def _containers(task: Resource, findings: Findings, what: str) -> list[Container
     return containers
 
 
-def _target_group(index: StackIndex, runner: Resource, block: dict, findings: Findings, live: _Live,
+def _target_group(index: StackIndex, runner: Resource, block: dict, findings: Findings, live: LiveByRegion,
                   where: str) -> Resource | None:
     """The target group of a load-balancer block, read from AWS when it is outside the stack."""
     ref = target_group_of(index, runner, block)
@@ -128,12 +122,12 @@ def _target_group(index: StackIndex, runner: Resource, block: dict, findings: Fi
     return Resource(LB_TARGET_GROUP[0], str(data.get("TargetGroupName") or ref.value), runner.urn, props)
 
 
-def _container_named(containers: list[Container], name: Any) -> Container | None:
+def container_named(containers: list[Container], name: Any) -> Container | None:
     return next((c for c in containers if c.name == name), None)
 
 
 @dataclass
-class _Block:
+class LoadBalancerBlock:
     """One load-balancer block of a service, with everything the traffic rules compare."""
 
     runner: Resource
@@ -145,7 +139,7 @@ class _Block:
     target_group: Resource | None
 
 
-def _blocks(index: StackIndex, findings: Findings, live: _Live) -> list[_Block]:
+def load_balancer_blocks_of(index: StackIndex, findings: Findings, live: LiveByRegion) -> list[LoadBalancerBlock]:
     """Every known load-balancer block of every service and task set in the stack."""
     found = []
     if not any(r.props.get("loadBalancers") is not None for r in ecs_model.services_and_task_sets(index)):
@@ -160,7 +154,7 @@ def _blocks(index: StackIndex, findings: Findings, live: _Live) -> list[_Block]:
         task = _task_definition(index, runner, findings, live)
         if task is None:
             continue
-        containers = _containers(task, findings, "the containers the load balancer targets")
+        containers = readable_containers(task, findings, "the containers the load balancer targets")
         if containers is None:
             continue
         for number, block in enumerate(blocks):
@@ -176,11 +170,11 @@ def _blocks(index: StackIndex, findings: Findings, live: _Live) -> list[_Block]:
             if port is None:
                 continue
             target_group = _target_group(index, runner, block, findings, live, where)
-            found.append(_Block(runner, where, name, port, task, containers, target_group))
+            found.append(LoadBalancerBlock(runner, where, name, port, task, containers, target_group))
     return found
 
 
-def _health_check_port_mismatch(block: _Block) -> str | None:
+def health_check_port_mismatch(block: LoadBalancerBlock) -> str | None:
     """The message for an explicit target-group health-check port other than the container port."""
     if block.target_group is None:
         return None
@@ -194,10 +188,10 @@ def _health_check_port_mismatch(block: _Block) -> str | None:
     )
 
 
-_NATIVE_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
+NATIVE_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
 
 
-def _controller(service: Resource) -> Any:
+def deployment_controller(service: Resource) -> Any:
     controller = service.props.get("deploymentController")
     if is_unknown(controller):
         return controller
@@ -205,6 +199,6 @@ def _controller(service: Resource) -> Any:
     return "ECS" if kind is None else kind
 
 
-def _strategy(service: Resource) -> Any:
+def deployment_strategy(service: Resource) -> Any:
     strategy = get_path(service.props.get("deploymentConfiguration"), "strategy")
     return "ROLLING" if strategy is None else strategy

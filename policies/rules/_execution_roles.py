@@ -2,8 +2,8 @@
 
 Field notes §1: a first deploy lost hours to an execution role that did not exist, could
 not call `ssm:GetParameters`, then could not decrypt SecureString parameters. These rules
-evaluate the role's effective policies (iam_model) with the identity-policy evaluator
-(iam_eval) for exactly the calls ECS makes with it when a task starts.
+evaluate the role's effective policies (model.iam_roles) with the identity-policy evaluator
+(model.iam_eval) for exactly the calls ECS makes with it when a task starts.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def needs_execution_role(containers: list[ecs_model.Container]) -> list[str]:
     return needs
 
 
-def _request_context(place: Place, role: RoleView, extra: dict | None = None) -> dict[str, Any]:
+def request_context(place: Place, role: RoleView, extra: dict | None = None) -> dict[str, Any]:
     """The condition keys ECS's calls with the execution role carry, as far as they are known."""
     context: dict[str, Any] = {
         "aws:SecureTransport": "true",
@@ -133,7 +133,7 @@ def _request_context(place: Place, role: RoleView, extra: dict | None = None) ->
     return context
 
 
-def _access_denied(role: RoleView, place: Place, action: str, resource: str, verdict: Verdict) -> str:
+def access_denied(role: RoleView, place: Place, action: str, resource: str, verdict: Verdict) -> str:
     """The error the call would fail with, as AWS prints it."""
     because = ("with an explicit deny in an identity-based policy" if verdict.decision is Decision.DENIED
                else f"because no identity-based policy allows the {action} action")
@@ -150,13 +150,13 @@ def statement_json(actions: list[str] | str, resource: str, condition: dict | No
     return json.dumps(statement)
 
 
-def _fix(verdict: Verdict, statement: str) -> str:
+def fix_with(verdict: Verdict, statement: str) -> str:
     if verdict.decision is Decision.DENIED:
         return f"Remove or narrow the Deny in {verdict.source}; then the role needs {statement}"
     return f"Add this statement to the execution role: {statement}"
 
 
-def _judge(findings: Findings, task: Task, role: RoleView, requests: list[Request],
+def judge_requests(findings: Findings, task: Task, role: RoleView, requests: list[Request],
            describe: Callable[[list[tuple[Request, Verdict]]], str]) -> None:
     """Evaluate requests; report the failed ones in one violation (`describe` writes it) and the
     undecided ones as inconclusive."""
@@ -171,11 +171,11 @@ def _judge(findings: Findings, task: Task, role: RoleView, requests: list[Reques
         findings.violation(describe(failed), task.resource.urn)
 
 
-def _schema(extra: dict | None = None) -> dict:
+def execution_role_schema(extra: dict | None = None) -> dict:
     return {**(extra or {}), **LIVE_LOOKUP_SCHEMA}
 
 
-def _each_task(index: StackIndex, config: dict, findings: Findings) -> tuple[Stack, list[Task]]:
+def each_task(index: StackIndex, config: dict, findings: Findings) -> tuple[Stack, list[Task]]:
     stack = Stack(index, config)
     if not stack.tasks:
         findings.not_applicable("the stack has no ECS task definition")
@@ -185,11 +185,11 @@ def _each_task(index: StackIndex, config: dict, findings: Findings) -> tuple[Sta
     return stack, stack.tasks
 
 
-def _join(items: list[str]) -> str:
+def and_joined(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _grantable(arn: str) -> str:
+def grantable(arn: str) -> str:
     """A resource a statement can name: a partial secret ARN gets the six-character suffix as `??????`."""
     if arn.endswith("-" + UNKNOWN_PART) and arn.count(UNKNOWN_PART) == 1:
         return arn[:-1] + "??????"

@@ -16,10 +16,10 @@ from model.network_paths import (
     SERVICE_NAMES,
     Need,
     Reach,
-    _describe_need,
-    _join,
-    _matches,
-    _service_name,
+    and_joined,
+    describe_need,
+    endpoint_matches,
+    endpoint_service_name,
     evaluate_need,
     needs_of,
 )
@@ -61,13 +61,13 @@ CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
 
 
 def _endpoint_fix(needs: list[Need], region: str) -> str:
-    interfaces = [_service_name(n, region) for n in needs if n.service not in ("s3", INTERNET)]
+    interfaces = [endpoint_service_name(n, region) for n in needs if n.service not in ("s3", INTERNET)]
     parts = []
     if interfaces:
-        parts.append("interface endpoint" + ("s " if len(interfaces) > 1 else " ") + _join(interfaces)
+        parts.append("interface endpoint" + ("s " if len(interfaces) > 1 else " ") + and_joined(interfaces)
                      + " with privateDnsEnabled true")
     if any(n.service == "s3" for n in needs):
-        parts.append(f"a gateway endpoint {_service_name(next(n for n in needs if n.service == 's3'), region)} "
+        parts.append(f"a gateway endpoint {endpoint_service_name(next(n for n in needs if n.service == 's3'), region)} "
                      "on this route table")
     return " and ".join(parts)
 
@@ -113,7 +113,7 @@ def _containers(index: StackIndex, network: Network, runner: Resource) -> list |
     return ecs_model.containers_of(stand_in)
 
 
-def _validate(index: StackIndex, findings, config: dict, registry_needs: bool) -> None:
+def validate_subnet_reach(index: StackIndex, findings, config: dict, registry_needs: bool) -> None:
     runners = ecs_model.services_and_task_sets(index)
     if not runners:
         findings.not_applicable("the stack has no ECS service or task set")
@@ -177,7 +177,7 @@ def _judge(findings, reach: Reach, vpc_key: str, needs: list[Need], region: str,
         elif need.service != INTERNET and config.get("checkEndpointAzs", True) is True:
             _check_endpoint_zones(findings, reach, vpc_key, need, region)
     for (problem, fix), group in broken.items():
-        services = _join([_describe_need(n, region) for n in group])
+        services = and_joined([describe_need(n, region) for n in group])
         if problem.endswith("to a NAT gateway or an internet gateway"):
             alternatives = []
             aws_needs = [n for n in group if n.service != INTERNET]
@@ -196,7 +196,7 @@ def _judge(findings, reach: Reach, vpc_key: str, needs: list[Need], region: str,
 def _check_endpoint_zones(findings, reach: Reach, vpc_key: str, need: Need, region: str) -> None:
     endpoints, _ = reach.network.endpoints_in(vpc_key)
     for endpoint in endpoints:
-        if _matches(endpoint, need) is not True or endpoint.endpoint_type != "Interface" or endpoint.private_dns is not True:
+        if endpoint_matches(endpoint, need) is not True or endpoint.endpoint_type != "Interface" or endpoint.private_dns is not True:
             continue
         zones = [s.zone for s in endpoint.subnets if isinstance(s, Subnet)]
         unsure = [s for s in endpoint.subnets if isinstance(s, Unsure)]
@@ -207,10 +207,10 @@ def _check_endpoint_zones(findings, reach: Reach, vpc_key: str, need: Need, regi
             _inconclusive(findings, reach.runner, Unsure.of(
                 f"the AZs of {reach.subnet.label} and of the subnets of {endpoint.label}"))
             return
-        there = _join(sorted(set(zones)))
+        there = and_joined(sorted(set(zones)))
         findings.violation(
             f"{reach.runner.label} runs tasks in {reach.subnet.label} ({zone}), but {endpoint.label} "
-            f"({_service_name(need, region)}) has no subnet in {zone} (its subnets are in {there}): the tasks reach it "
+            f"({endpoint_service_name(need, region)}) has no subnet in {zone} (its subnets are in {there}): the tasks reach it "
             f"across AZs, pay for cross-AZ traffic and lose {SERVICE_NAMES[need.service]} when {there} fails. "
             f"Add a subnet in {zone} to the subnetIds of {endpoint.label}.",
             reach.runner.urn,

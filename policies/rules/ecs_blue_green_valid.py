@@ -1,5 +1,4 @@
-"""ecs-blue-green-valid: blue/green deployments (CodeDeploy or ECS-native) are wired correctly.
-"""
+"""ecs-blue-green-valid: blue/green deployments (CodeDeploy or ECS-native) are wired correctly."""
 
 from __future__ import annotations
 
@@ -31,7 +30,7 @@ from model.load_balancing import (
 )
 from model.stack_index import Ref, StackIndex
 from model.values import Resource, as_list, get_path, is_unknown
-from rules._ecs_services import _NATIVE_STRATEGIES, _controller, _Live, _strategy
+from rules._ecs_services import NATIVE_STRATEGIES, LiveByRegion, deployment_controller, deployment_strategy
 
 _ECS_DEPLOYMENT_CONFIGS = (
     "CodeDeployDefault.ECSAllAtOnce",
@@ -43,16 +42,16 @@ _ECS_DEPLOYMENT_CONFIGS = (
 
 
 def validate_blue_green(index: StackIndex, findings: Findings, config: dict) -> None:
-    live = _Live(config)
+    live = LiveByRegion(config)
     applies = False
     for service in index.of_type(ECS_SERVICE):
-        controller, strategy = _controller(service), _strategy(service)
+        controller, strategy = deployment_controller(service), deployment_strategy(service)
         if is_unknown(controller) or is_unknown(strategy):
             findings.inconclusive(f"{service.label} deploymentController/deploymentConfiguration")
         elif controller == "CODE_DEPLOY":
             applies = True
             _check_code_deploy(index, service, findings)
-        elif controller == "ECS" and strategy in _NATIVE_STRATEGIES:
+        elif controller == "ECS" and strategy in NATIVE_STRATEGIES:
             applies = True
             _check_native(index, service, strategy, findings, live)
     if not applies:
@@ -282,7 +281,7 @@ def _check_nlb_deployment_config(index: StackIndex, group: Resource, listeners: 
             return
 
 
-def _check_native(index: StackIndex, service: Resource, strategy: str, findings: Findings, live: _Live) -> None:
+def _check_native(index: StackIndex, service: Resource, strategy: str, findings: Findings, live: LiveByRegion) -> None:
     deployment = service.props.get("deploymentConfiguration")
     needed = {"LINEAR": "linearConfiguration", "CANARY": "canaryConfiguration"}.get(strategy)
     if needed and get_path(deployment, needed) is None:
@@ -382,7 +381,7 @@ def _place(service: Resource, value: Any) -> Place:
 
 
 def _check_traffic_role(index: StackIndex, service: Resource, value: Any, where: str, findings: Findings,
-                        live: _Live) -> None:
+                        live: LiveByRegion) -> None:
     """The role ECS assumes to shift traffic must exist and trust ecs.amazonaws.com with sts:AssumeRole."""
     what = f"{where}.advancedConfiguration.roleArn"
     ref = _traffic_role_ref(index, service, value)

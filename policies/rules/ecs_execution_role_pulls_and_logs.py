@@ -16,13 +16,13 @@ from model.stack_index import StackIndex
 from rules._execution_roles import (
     EXECUTION_ROLE_DOC,
     Task,
-    _access_denied,
-    _each_task,
-    _fix,
-    _join,
-    _judge,
-    _request_context,
-    _schema,
+    access_denied,
+    and_joined,
+    each_task,
+    execution_role_schema,
+    fix_with,
+    judge_requests,
+    request_context,
     statement_json,
 )
 
@@ -33,7 +33,7 @@ LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
 def _validate_pulls_and_logs(index: StackIndex, findings: Findings, config: dict) -> None:
-    stack, tasks = _each_task(index, config, findings)
+    stack, tasks = each_task(index, config, findings)
     for task in tasks:
         containers = task.known_containers()
         images = [(c, i) for c in containers if (i := ecs_model.parse_image(c.image)) is not None and i.is_private_ecr]
@@ -51,17 +51,17 @@ def _validate_pulls_and_logs(index: StackIndex, findings: Findings, config: dict
 
 
 def _judge_pull(findings, index: StackIndex, task: Task, role: RoleView, images) -> None:
-    context = _request_context(task.place, role)
+    context = request_context(task.place, role)
     token = Request("ecr:GetAuthorizationToken", "*", context)
 
     def describe_token(failed):
         [(_, verdict)] = failed
         return (f"{task.label} container '{images[0][0].name}' image {images[0][0].image}: execution role {role.label} "
                 f"cannot call ecr:GetAuthorizationToken: {verdict.reason}. ECS would stop the task with: "
-                f"{_access_denied(role, task.place, 'ecr:GetAuthorizationToken', '*', verdict)}. "
-                f"{_fix(verdict, statement_json('ecr:GetAuthorizationToken', '*'))}")
+                f"{access_denied(role, task.place, 'ecr:GetAuthorizationToken', '*', verdict)}. "
+                f"{fix_with(verdict, statement_json('ecr:GetAuthorizationToken', '*'))}")
 
-    _judge(findings, task, role, [token], describe_token)
+    judge_requests(findings, task, role, [token], describe_token)
     done: set[str] = set()
     for container, image in images:
         place = Place(task.place.partition, image.region, image.account)
@@ -76,10 +76,10 @@ def _judge_pull(findings, index: StackIndex, task: Task, role: RoleView, images)
             reasons = "; ".join(verdict.reason for _, verdict in failed)
             return (f"{task.label} container '{container.name}' image {container.image}: execution role {role.label} "
                     f"cannot pull from the repository {shown(arn)}: {reasons}. ECS would stop the task with: "
-                    f"CannotPullContainerError: {_access_denied(role, place, actions[0], arn, failed[0][1])}. "
-                    f"{_fix(failed[0][1], statement_json(list(PULL_ACTIONS), arn))}")
+                    f"CannotPullContainerError: {access_denied(role, place, actions[0], arn, failed[0][1])}. "
+                    f"{fix_with(failed[0][1], statement_json(list(PULL_ACTIONS), arn))}")
 
-        _judge(findings, task, role, [Request(action, arn, context) for action in PULL_ACTIONS], describe)
+        judge_requests(findings, task, role, [Request(action, arn, context) for action in PULL_ACTIONS], describe)
 
 
 def _judge_logs(findings, index: StackIndex, task: Task, role: RoleView, container, done: set[str]) -> None:
@@ -100,7 +100,7 @@ def _judge_logs(findings, index: StackIndex, task: Task, role: RoleView, contain
     create = str(container.log_options.get("awslogs-create-group", "")).lower() == "true"
     if create and not in_stack:
         actions.append("logs:CreateLogGroup")
-    context = _request_context(place, role)
+    context = request_context(place, role)
     requests = [Request(a, group_arn + ":log-stream:" if a == "logs:CreateLogGroup" else stream_arn, context)
                 for a in actions]
 
@@ -109,12 +109,12 @@ def _judge_logs(findings, index: StackIndex, task: Task, role: RoleView, contain
         reasons = "; ".join(verdict.reason for _, verdict in failed)
         first_request, first_verdict = failed[0]
         return (f"{task.label} container '{container.name}' logConfiguration awslogs-group {group!r}: execution role "
-                f"{role.label} cannot call {_join(missing)} on {shown(group_arn)}: {reasons}. ECS would stop the task "
+                f"{role.label} cannot call {and_joined(missing)} on {shown(group_arn)}: {reasons}. ECS would stop the task "
                 f"with: ResourceInitializationError: failed to validate logger args: "
-                f"{_access_denied(role, place, first_request.action, first_request.resource, first_verdict)}. "
-                f"{_fix(first_verdict, statement_json(actions, group_arn + ':*'))}")
+                f"{access_denied(role, place, first_request.action, first_request.resource, first_verdict)}. "
+                f"{fix_with(first_verdict, statement_json(actions, group_arn + ':*'))}")
 
-    _judge(findings, task, role, requests, describe)
+    judge_requests(findings, task, role, requests, describe)
 
 
 ecs_execution_role_pulls_and_logs = stack_policy(
@@ -133,5 +133,5 @@ ecs_execution_role_pulls_and_logs = stack_policy(
         "is true and the group is not created by the stack)."
     ),
     url=EXECUTION_ROLE_DOC,
-    config_schema=_schema(),
+    config_schema=execution_role_schema(),
 )

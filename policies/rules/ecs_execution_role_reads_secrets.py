@@ -14,19 +14,19 @@ from model.secret_refs import NotASecret, SecretRef, key_of, parse_value_from, r
 from model.stack_index import StackIndex
 from rules._execution_roles import (
     Task,
-    _access_denied,
-    _each_task,
-    _fix,
-    _grantable,
-    _judge,
-    _request_context,
-    _schema,
+    access_denied,
+    each_task,
+    execution_role_schema,
+    fix_with,
+    grantable,
+    judge_requests,
+    request_context,
     statement_json,
 )
 
 
 def _validate_reads_secrets(index: StackIndex, findings: Findings, config: dict) -> None:
-    stack, tasks = _each_task(index, config, findings)
+    stack, tasks = each_task(index, config, findings)
     for task in tasks:
         secrets = [(c, name, value) for c in task.known_containers() for name, value in c.secrets]
         if not secrets:
@@ -55,22 +55,22 @@ def _validate_reads_secrets(index: StackIndex, findings: Findings, config: dict)
 
 
 def _judge_secret_read(findings, task: Task, role: RoleView, place: Place, ref: SecretRef, arn: str, where: str) -> None:
-    request = Request(ref.action, arn, _request_context(place, role))
+    request = Request(ref.action, arn, request_context(place, role))
 
     def describe(failed: list[tuple[Request, Verdict]]) -> str:
         [(_, verdict)] = failed
-        grant = statement_json(ref.action, _grantable(arn))
+        grant = statement_json(ref.action, grantable(arn))
         return (f"{where}: execution role {role.label} cannot call {ref.action} on {shown(arn)}: {verdict.reason}. "
-                f"ECS would stop the task with: {_access_denied(role, place, ref.action, arn, verdict)}. "
-                f"{_fix(verdict, grant)}")
+                f"ECS would stop the task with: {access_denied(role, place, ref.action, arn, verdict)}. "
+                f"{fix_with(verdict, grant)}")
 
-    _judge(findings, task, role, [request], describe)
+    judge_requests(findings, task, role, [request], describe)
 
 
 def _judge_decrypt(findings, task: Task, role: RoleView, place: Place, ref: SecretRef, arn: str, key, where: str) -> None:
     via = f"{ref.service}.{place.region or '<region>'}.amazonaws.com"
     context_key = "kms:EncryptionContext:PARAMETER_ARN" if ref.service == "ssm" else "kms:EncryptionContext:SecretARN"
-    context = _request_context(place, role, {
+    context = request_context(place, role, {
         "kms:ViaService": partly_known(via.replace("<region>", UNKNOWN_PART)),
         "kms:CallerAccount": partly_known(place.account),
         context_key: arn,
@@ -88,7 +88,7 @@ def _judge_decrypt(findings, task: Task, role: RoleView, place: Place, ref: Secr
     findings.violation(
         f"{where}: the {kind} is encrypted with the customer-managed KMS key {key.label}, and execution role "
         f"{role.label} cannot call kms:Decrypt on {shown(key.arn)}: {verdict.reason}. ECS would stop the task with: "
-        f"{_access_denied(role, place, 'kms:Decrypt', key.arn, verdict)}. {_fix(verdict, grant)}",
+        f"{access_denied(role, place, 'kms:Decrypt', key.arn, verdict)}. {fix_with(verdict, grant)}",
         task.resource.urn,
     )
 
@@ -108,5 +108,5 @@ ecs_execution_role_reads_secrets = stack_policy(
         "ssm.<region>.amazonaws.com or secretsmanager.<region>.amazonaws.com; remove any Deny that covers them."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html",
-    config_schema=_schema(),
+    config_schema=execution_role_schema(),
 )

@@ -14,13 +14,20 @@ from model.iam_conditions import partly_known
 from model.iam_eval import Decision, evaluate_trust, shown
 from model.iam_roles import RoleView
 from model.stack_index import StackIndex
-from rules._execution_roles import EXECUTION_ROLE_DOC, Task, _each_task, _join, _schema, needs_execution_role
+from rules._execution_roles import (
+    EXECUTION_ROLE_DOC,
+    Task,
+    and_joined,
+    each_task,
+    execution_role_schema,
+    needs_execution_role,
+)
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 
 
 def _validate_trusted(index: StackIndex, findings: Findings, config: dict) -> None:
-    stack, tasks = _each_task(index, config, findings)
+    stack, tasks = each_task(index, config, findings)
     for task in tasks:
         value = task.resource.props.get("executionRoleArn")
         if value is None or value == "":
@@ -81,7 +88,7 @@ def _missing_role_message(task: Task, needs: list[str]) -> str:
     else:
         error = "ResourceInitializationError: unable to pull secrets or registry auth"
     return (f"{task.label} executionRoleArn is not set, but its containers need an execution role for "
-            f"{_join(needs)}. AWS fails with: {error} Set executionRoleArn to a role that {ECS_TASKS} can "
+            f"{and_joined(needs)}. AWS fails with: {error} Set executionRoleArn to a role that {ECS_TASKS} can "
             "assume, with the AWS-managed policy AmazonECSTaskExecutionRolePolicy attached.")
 
 
@@ -99,5 +106,5 @@ ecs_execution_role_trusted = stack_policy(
         "definition's executionRoleArn to that role's ARN."
     ),
     url=EXECUTION_ROLE_DOC,
-    config_schema=_schema(),
+    config_schema=execution_role_schema(),
 )

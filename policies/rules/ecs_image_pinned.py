@@ -1,5 +1,4 @@
-"""ecs-image-pinned: container images are immutable references (see ../shared/policy-catalog.md).
-"""
+"""ecs-image-pinned: container images are immutable references (see ../shared/policy-catalog.md)."""
 
 from __future__ import annotations
 
@@ -11,16 +10,11 @@ from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
 from model import ecs as ecs_model
-from model.aws_types import (
-    DOCKER_BUILD_IMAGE,
-    DOCKER_IMAGE,
-    ECR_REPOSITORY,
-    ECS_TASK_DEFINITION,
-)
+from model.aws_types import DOCKER_BUILD_IMAGE, DOCKER_IMAGE, ECR_REPOSITORY, ECS_TASK_DEFINITION
 from model.live_aws import LIVE_LOOKUP_SCHEMA
 from model.stack_index import StackIndex
 from model.values import Resource, as_list, get_path, is_unknown
-from rules._ecs_services import _containers, _Live
+from rules._ecs_services import LiveByRegion, readable_containers
 
 _ECR_DOCS = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html"
 
@@ -56,7 +50,7 @@ def _tag_immutable(mode: Any, filters: Any, tag: str) -> bool | None:
     return False  # MUTABLE, the default
 
 
-def _mutability(index: StackIndex, task: Resource, image: ecs_model.ImageRef, live: _Live) -> _RepoMutability:
+def _mutability(index: StackIndex, task: Resource, image: ecs_model.ImageRef, live: LiveByRegion) -> _RepoMutability:
     repo = _repository_in_stack(index, image)
     if repo is not None:
         props = repo.props
@@ -103,11 +97,11 @@ def _pull_risk(index: StackIndex, image: ecs_model.ImageRef, reference: str) -> 
 
 
 def validate_image_pinned(index: StackIndex, findings: Findings, config: dict) -> None:
-    live = _Live(config)
+    live = LiveByRegion(config)
     if not index.of_type(ECS_TASK_DEFINITION):
         findings.not_applicable("the stack has no ECS task definition")
     for task in index.of_type(ECS_TASK_DEFINITION):
-        containers = _containers(task, findings, "container images")
+        containers = readable_containers(task, findings, "container images")
         for container in containers or []:
             where = f"{task.label} container '{container.name}'"
             reference = container.image

@@ -1,5 +1,4 @@
-"""ecs-roles-least-privilege (advisory): execution and task roles carry no broad grants.
-"""
+"""ecs-roles-least-privilege (advisory): execution and task roles carry no broad grants."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from model.iam_roles import Place, RoleView, aws_managed_name
 from model.secret_refs import NotASecret, key_of, parse_value_from, request_arn
 from model.stack_index import StackIndex
 from model.values import is_unknown
-from rules._execution_roles import Stack, Task, _each_task, _grantable, _join, _schema
+from rules._execution_roles import Stack, Task, and_joined, each_task, execution_role_schema, grantable
 
 # AWS-managed policies far broader than any ECS task needs, and what would do instead.
 BROAD_MANAGED = {
@@ -36,7 +35,7 @@ DATA_READS = ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"
 
 
 def _validate_least_privilege(index: StackIndex, findings: Findings, config: dict) -> None:
-    stack, tasks = _each_task(index, config, findings)
+    stack, tasks = each_task(index, config, findings)
     roles: dict[str, tuple[RoleView, str, list[Task]]] = {}
     for task in tasks:
         for prop, kind in (("executionRoleArn", "execution role"), ("taskRoleArn", "task role")):
@@ -57,7 +56,7 @@ def _validate_least_privilege(index: StackIndex, findings: Findings, config: dic
             name = aws_managed_name(arn)
             if name in BROAD_MANAGED:
                 findings.violation(
-                    f"{kind} {view.label} (used by {_join([t.label for t in users])}) has the AWS-managed policy "
+                    f"{kind} {view.label} (used by {and_joined([t.label for t in users])}) has the AWS-managed policy "
                     f"{name} attached, which grants {BROAD_MANAGED[name]}. {_narrow_text(name, kind, narrow)}",
                     _urn(view, users),
                 )
@@ -67,7 +66,7 @@ def _validate_least_privilege(index: StackIndex, findings: Findings, config: dic
             for number, grant in _broad_statements(policy):
                 service = grant.split(":", 1)[0] if ":" in grant else ""
                 findings.violation(
-                    f"{kind} {view.label} (used by {_join([t.label for t in users])}): statement {number} of "
+                    f"{kind} {view.label} (used by {and_joined([t.label for t in users])}): statement {number} of "
                     f"{policy.source} allows {grant}. {_narrow_text(service, kind, narrow)}",
                     _urn(view, users),
                 )
@@ -116,7 +115,7 @@ def _narrow_grants(index: StackIndex, stack: Stack, users: list[Task]) -> dict[s
                 if isinstance(ref, NotASecret):
                     continue
                 place = Place(task.place.partition, ref.region or task.place.region, ref.account or task.place.account)
-                _add(grants, ref.service, shown(_grantable(request_arn(index, ref, place))))
+                _add(grants, ref.service, shown(grantable(request_arn(index, ref, place))))
                 key = key_of(index, ref, stack.live, place)
                 if key.kind == "customer":
                     _add(grants, "kms", f"{shown(key.arn)} with kms:ViaService {ref.service}.{place.region}.amazonaws.com")
@@ -157,5 +156,5 @@ ecs_roles_least_privilege = stack_policy(
         "the exact actions on the exact ARNs the task uses (the message names them for execution roles)."
     ),
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
-    config_schema=_schema(),
+    config_schema=execution_role_schema(),
 )

@@ -1,5 +1,4 @@
-"""ecs-rollout-zero-downtime: rolling deployments keep capacity, roll back, and stay available.
-"""
+"""ecs-rollout-zero-downtime: rolling deployments keep capacity, roll back, and stay available."""
 
 from __future__ import annotations
 
@@ -9,24 +8,19 @@ from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
 from model import ecs as ecs_model
-from model.aws_types import (
-    APPAUTOSCALING_TARGET,
-    EC2_DEFAULT_SUBNET,
-    EC2_SUBNET,
-    ECS_SERVICE,
-)
+from model.aws_types import APPAUTOSCALING_TARGET, EC2_DEFAULT_SUBNET, EC2_SUBNET, ECS_SERVICE
 from model.live_aws import LIVE_LOOKUP_SCHEMA
 from model.stack_index import StackIndex
 from model.values import Resource, as_int, get_path, is_unknown
-from rules._ecs_services import _controller, _Live, _strategy
+from rules._ecs_services import LiveByRegion, deployment_controller, deployment_strategy
 
 
 def validate_rollout_zero_downtime(index: StackIndex, findings: Findings, config: dict) -> None:
-    live = _Live(config)
+    live = LiveByRegion(config)
     if not index.of_type(ECS_SERVICE):
         findings.not_applicable("the stack has no ECS service")
     for service in index.of_type(ECS_SERVICE):
-        controller, strategy = _controller(service), _strategy(service)
+        controller, strategy = deployment_controller(service), deployment_strategy(service)
         if is_unknown(controller) or is_unknown(strategy):
             findings.inconclusive(f"{service.label} deploymentController/deploymentConfiguration")
             continue
@@ -138,7 +132,7 @@ def _check_circuit_breaker(service: Resource, findings: Findings) -> None:
 
 
 def _check_high_availability(index: StackIndex, service: Resource, desired_value: Any, desired: int | None,
-                             count: str, config: dict, findings: Findings, live: _Live) -> None:
+                             count: str, config: dict, findings: Findings, live: LiveByRegion) -> None:
     minimum_tasks = as_int(config.get("minimumDesiredCount")) or 2
     if is_unknown(desired_value):
         findings.inconclusive(f"{service.label} desiredCount")
@@ -161,7 +155,7 @@ def _check_high_availability(index: StackIndex, service: Resource, desired_value
 
 
 def _availability_zones(index: StackIndex, service: Resource, findings: Findings,
-                        live: _Live) -> tuple[set[str], bool]:
+                        live: LiveByRegion) -> tuple[set[str], bool]:
     subnets = ecs_model.subnets_of(service)
     if subnets is None:
         return set(), False

@@ -1,5 +1,4 @@
-"""ecs-subnets-reach-ecr: every subnet an awsvpc task runs in reaches ECR API, ECR DKR and S3.
-"""
+"""ecs-subnets-reach-ecr: every subnet an awsvpc task runs in reaches ECR API, ECR DKR and S3."""
 
 from __future__ import annotations
 
@@ -7,11 +6,11 @@ from pulumi_policy import Severity
 
 from kit import stack_policy
 from model.stack_index import StackIndex
-from rules._subnet_reach import CONFIG_SCHEMA, _validate
+from rules._subnet_reach import CONFIG_SCHEMA, validate_subnet_reach
 
 
 def validate_reach_ecr(index: StackIndex, findings, config: dict) -> None:
-    _validate(index, findings, config, registry_needs=True)
+    validate_subnet_reach(index, findings, config, registry_needs=True)
 
 
 ecs_subnets_reach_ecr = stack_policy(

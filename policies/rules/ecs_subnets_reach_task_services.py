@@ -8,11 +8,11 @@ from pulumi_policy import Severity
 
 from kit import stack_policy
 from model.stack_index import StackIndex
-from rules._subnet_reach import CONFIG_SCHEMA, _validate
+from rules._subnet_reach import CONFIG_SCHEMA, validate_subnet_reach
 
 
 def validate_reach_task_services(index: StackIndex, findings, config: dict) -> None:
-    _validate(index, findings, config, registry_needs=False)
+    validate_subnet_reach(index, findings, config, registry_needs=False)
 
 
 ecs_subnets_reach_task_services = stack_policy(

@@ -1,5 +1,4 @@
-"""fargate-task-size-valid: task cpu/memory is a combination Fargate accepts.
-"""
+"""fargate-task-size-valid: task cpu/memory is a combination Fargate accepts."""
 
 from __future__ import annotations
 
@@ -9,12 +8,10 @@ from pulumi_policy import Severity
 
 from kit import Findings, resource_policy
 from model import fargate_sizes
-from model.aws_types import (
-    ECS_TASK_DEFINITION,
-)
+from model.aws_types import ECS_TASK_DEFINITION
 from model.ecs import Container
 from model.values import Resource, as_int, get_path, is_unknown
-from rules._ecs_services import _containers
+from rules._ecs_services import readable_containers
 
 _CPU_CHOICES = "256, 512, 1024, 2048, 4096, 8192 or 16384"
 
@@ -88,7 +85,7 @@ def validate_fargate_task_size(task: Resource, findings: Findings, config: dict)
                 "1024, 2048 or 4096",
                 task.urn,
             )
-    containers = _containers(task, findings, "container cpu and memory")
+    containers = readable_containers(task, findings, "container cpu and memory")
     if containers is not None:
         _check_container_sizes(task, containers, cpu, memory, findings)
 

@@ -1,5 +1,4 @@
-"""stack-cost-within-budget (advisory): the stack's estimated monthly cost stays within the budget.
-"""
+"""stack-cost-within-budget (advisory): the stack's estimated monthly cost stays within the budget."""
 
 from __future__ import annotations
 

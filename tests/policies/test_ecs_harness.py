@@ -1,7 +1,7 @@
 """Runs a rule through the real pulumi-policy validate path on resources written as plain dicts.
 
 Not a test module of its own: the ecs, ecr, lb and cost rule tests import it. Props may
-contain `rule_kit.UNKNOWN`, which is sent as the engine's unknown sentinel through the SDK's
+contain `model.values.UNKNOWN`, which is sent as the engine's unknown sentinel through the SDK's
 unknown-checking proxy, so the rules meet unknowns exactly as they do in a preview.
 """
 

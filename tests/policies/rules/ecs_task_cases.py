@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from tests.policies.test_ecs_harness import (
-    DELETE,
-    TASK,
-    containers,
-    spec,
-    web_container,
-)
+from tests.policies.test_ecs_harness import DELETE, TASK, containers, spec, web_container
 
 
 def fargate_task(**props) -> object:

@@ -5,11 +5,7 @@ from __future__ import annotations
 from model.values import UNKNOWN
 from rules.ecs_subnets_reach_ecr import ecs_subnets_reach_ecr
 from rules.ecs_subnets_reach_task_services import ecs_subnets_reach_task_services
-from tests.policies.model.test_network import (
-    Outcome,
-    Stack,
-    private_with_nat,
-)
+from tests.policies.model.test_network import Outcome, Stack, private_with_nat
 
 SUBNET_REACH_RULES = [ecs_subnets_reach_ecr, ecs_subnets_reach_task_services]
 

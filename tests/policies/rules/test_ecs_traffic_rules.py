@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from tests.policies.rules.ecs_traffic_cases import HEALTH, MATCHES, OFF
-from tests.policies.test_ecs_harness import (
-    DELETE,
-    TG,
-    replace,
-    run_stack,
-    spec,
-    web_stack,
-)
+from tests.policies.test_ecs_harness import DELETE, TG, replace, run_stack, spec, web_stack
 
 
 def test_matches_container_ignores_services_without_load_balancers_and_other_types():

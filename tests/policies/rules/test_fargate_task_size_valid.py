@@ -7,14 +7,7 @@ import pytest
 from model.values import UNKNOWN
 from rules.fargate_task_size_valid import fargate_task_size_valid
 from tests.policies.rules.ecs_task_cases import fargate_task
-from tests.policies.test_ecs_harness import (
-    DELETE,
-    SERVICE,
-    containers,
-    run_resource,
-    spec,
-    web_container,
-)
+from tests.policies.test_ecs_harness import DELETE, SERVICE, containers, run_resource, spec, web_container
 
 
 @pytest.mark.parametrize("cpu,memory", [("256", "512"), ("512", "4096"), ("1 vCPU", "2 GB"), (".25 vCPU", "0.5GB"),

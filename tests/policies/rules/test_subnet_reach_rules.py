@@ -7,13 +7,7 @@ from pulumi_policy import Severity
 from pulumi_policy.policy import _NotApplicableError
 
 from model.values import UNKNOWN
-from tests.policies.model.test_network import (
-    IMAGE,
-    Stack,
-    add_task,
-    private_with_endpoints,
-    private_with_nat,
-)
+from tests.policies.model.test_network import IMAGE, Stack, add_task, private_with_endpoints, private_with_nat
 from tests.policies.rules.subnet_reach_cases import (
     ECR,
     SERVICES,
