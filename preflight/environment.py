@@ -26,8 +26,6 @@ from typing import Any
 from .errors import PreflightError
 
 TOOLCHAINS = ("pip", "poetry", "uv")
-# Until the test session runs with its environment activated, as a user's shell would.
-TRANSITIONAL_OWN_INTERPRETER = True
 INSTALL_TIMEOUT_S = 900.0
 
 
@@ -56,8 +54,6 @@ def find_interpreter(directory: Path, options: Mapping[str, Any], *, environ: Ma
         return _uv(directory, virtualenv or environ.get("UV_PROJECT_ENVIRONMENT") or ".venv", environ, announce)
     if virtualenv:
         return _pip_virtualenv(directory, str(virtualenv), environ, announce)
-    if not environ.get("PULUMI_PYTHON_CMD") and TRANSITIONAL_OWN_INTERPRETER:
-        return Interpreter(sys.executable, "preflight's own interpreter")
     return _from_path(environ)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # the only AWS endpoints tests talk to are on loopback. Processes the tests start
     # (preflight's program and pack) inherit this.
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    # The session runs as from an activated environment, the way a user runs preflight: programs
+    # without a `virtualenv` option run with the `python3` of PATH, as the Pulumi CLI runs them.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 @pytest.fixture(autouse=True)

@@ -120,7 +120,6 @@ def test_an_import_the_program_makes_names_the_module_and_the_interpreter(tmp_pa
 
 
 def test_without_a_virtualenv_option_pulumi_python_cmd_then_python3_then_python_on_path(tmp_path, monkeypatch):
-    monkeypatch.setattr("preflight.environment.TRANSITIONAL_OWN_INTERPRETER", False)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name in ("python3", "python", "custom-python"):
