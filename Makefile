@@ -19,8 +19,9 @@ export AWS_EC2_METADATA_DISABLED
 preview: venv
 	$(VENV)/bin/python -m preflight . --stack $(STACK) --format text
 
+# On every core; the tests that share the Docker daemon and its registry run in one worker.
 test: venv
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --dist loadgroup
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -41,6 +42,7 @@ bench: venv
 
 docs: venv
 	$(VENV)/bin/python scripts/policy_table.py --write
+	$(VENV)/bin/python scripts/policy_mechanisms.py --write
 
 # The program's and test tools' environment, and the pack's own one (the Pulumi engine
 # runs the pack from policies/.venv, as policies/PulumiPolicy.yaml declares).

@@ -23,6 +23,14 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Under `pytest -n`, the tests that build, run and push images share one Docker daemon and
+    # its registry: they run in one worker, one after another (`--dist loadgroup`).
+    for item in items:
+        if item.get_closest_marker("docker"):
+            item.add_marker(pytest.mark.xdist_group("docker"))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_live_lookups() -> Iterator[None]:
     """The pack shares look-up answers for the life of its process; each test starts clean."""

@@ -101,7 +101,7 @@ def test_readme_commands_are_make_targets() -> None:
     commands = result.stdout.splitlines()
     assert result.returncode == 0, result.stderr
     assert ".venv/bin/python -m preflight . --stack dev --format text" in commands
-    assert ".venv/bin/pytest" in commands
+    assert ".venv/bin/pytest -n auto --dist loadgroup" in commands
     assert (
         ".venv/bin/check-jsonschema --schemafile ../shared/schemas/pulumi-project.schema.json Pulumi.yaml"
         in commands
