@@ -116,8 +116,10 @@ def test_ci_runs_the_readmes_commands() -> None:
     assert script.startswith("#!/usr/bin/env bash\n")
     assert "set -euo pipefail" in script
     lines = [line.strip() for line in script.splitlines()]
-    assert lines.index("make lint || lint_status=$?") < lines.index("make test || test_status=$?")
-    assert lines[-2:] == ['if [ "$lint_status" != 0 ]; then exit "$lint_status"; fi', 'exit "$test_status"']
+    assert (lines.index("make lint || lint_status=$?") < lines.index("make test || test_status=$?")
+            < lines.index("bash scripts/version-matrix.sh || matrix_status=$?"))
+    assert lines[-3:] == ['if [ "$lint_status" != 0 ]; then exit "$lint_status"; fi',
+                          'if [ "$test_status" != 0 ]; then exit "$test_status"; fi', 'exit "$matrix_status"']
 
 
 def bench_sandbox(tmp_path: Path, scripts: dict[str, str]) -> Path:

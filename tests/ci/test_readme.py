@@ -8,6 +8,7 @@ from tests.ci.project_paths import FIELD_NOTES, POLICY_CATALOG, README, REPO_ROO
 
 SECTIONS = [
     "## Start here: two commands",
+    "## Where things are",
     "## Deploying for real",
     "## Settings",
     "## Outputs: the stack's API",
