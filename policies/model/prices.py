@@ -105,8 +105,7 @@ def _add_service(index: StackIndex, service: Resource, estimate: Estimate) -> No
     if desired is None or cpu is None or memory is None:
         estimate.unknown.append(f"{service.label} desiredCount and {task.label} cpu/memory")
         return
-    architecture = get_path(task.props, "runtimePlatform", "cpuArchitecture")
-    architecture = architecture if architecture in FARGATE_VCPU_HOUR else "X86_64"
+    architecture = _architecture(task, estimate)
     vcpu, gigabytes = cpu / 1024, memory / 1024
     monthly = desired * (vcpu * FARGATE_VCPU_HOUR[architecture] + gigabytes * FARGATE_GB_HOUR[architecture])
     monthly *= HOURS_PER_MONTH
@@ -115,6 +114,19 @@ def _add_service(index: StackIndex, service: Resource, estimate: Estimate) -> No
     estimate.fargate_parts.append(f"{service.label} {desired} × {vcpu:g} vCPU/{gigabytes:g} GB ${monthly:.2f}")
     _add_needs(task, estimate)
     _add_zones(index, service, estimate)
+
+
+def _architecture(task: Resource, estimate: Estimate) -> str:
+    """The price list a task is billed on: X86_64 by default, ARM64 when the runtime platform says so.
+
+    An architecture not known yet is priced at ARM64, the cheaper one, and named as unknown:
+    the estimate stays a floor ("at least") and cannot pass on a guess.
+    """
+    architecture = get_path(task.props, "runtimePlatform", "cpuArchitecture")
+    if is_unknown(architecture):
+        estimate.unknown.append(f"{task.label} runtimePlatform.cpuArchitecture")
+        return "ARM64"
+    return architecture if isinstance(architecture, str) and architecture in FARGATE_VCPU_HOUR else "X86_64"
 
 
 def _add_needs(task: Resource, estimate: Estimate) -> None:

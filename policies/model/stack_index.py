@@ -14,7 +14,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from model.values import UNKNOWN, Resource, is_unknown
+from model.values import UNKNOWN, Resource, in_words, is_unknown
 
 TypeSpec = str | tuple[str, ...]
 
@@ -51,7 +51,7 @@ class Ref:
     def describe(self) -> str:
         if self.resource is not None:
             return self.resource.label
-        return "an unknown value" if is_unknown(self.value) else repr(self.value)
+        return "an unknown value" if is_unknown(self.value) else in_words(self.value)
 
 
 class StackIndex:

@@ -157,5 +157,30 @@ def as_int(value: Any) -> int | None:
     return None
 
 
+def in_words(value: Any) -> str:
+    """A property value as a message shows it: "not set", "true", "empty", 8080.0 as "8080", 'web' quoted.
+
+    The same words as `kit.shown`, for the few messages the model writes itself (the model
+    may not import kit).
+    """
+    if value is None:
+        return "not set"
+    if is_unknown(value):
+        return "not known until update"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return f"'{value}'" if value else "empty"
+    if isinstance(value, list | tuple):
+        return ", ".join(in_words(item) for item in value) if value else "empty"
+    if isinstance(value, dict):
+        return json.dumps(value, default=str) if value else "empty"
+    return str(value)
+
+
 def as_list(value: Any) -> list:
     return value if isinstance(value, list) else []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
+from kit.shown import shown
 from model.aws_types import ECR_LIFECYCLE_POLICY, ECR_REPOSITORY
 from model.stack_index import StackIndex
 from model.values import Resource, get_path, is_unknown
@@ -71,7 +72,7 @@ def _check_scanning(repository: Resource, registry_scans: bool | None, findings:
         findings.inconclusive(f"{repository.label} scanning (a registry scanning configuration's scanType)")
         return
     findings.violation(
-        f"{repository.label} imageScanningConfiguration.scanOnPush is {scan_on_push!r}: pushed images are not "
+        f"{repository.label} imageScanningConfiguration.scanOnPush is {shown(scan_on_push)}: pushed images are not "
         "scanned for vulnerabilities; set imageScanningConfiguration.scanOnPush true",
         repository.urn,
     )
@@ -84,9 +85,9 @@ def _check_mutability(repository: Resource, config: dict, findings: Findings) ->
         return
     allowed = IMMUTABLE_MODES if config.get("allowImmutableWithExclusion") is not False else ("IMMUTABLE",)
     if mode not in allowed:
-        shown = "is not set (MUTABLE by default)" if mode is None else f"is {mode!r}"
+        said = "is not set (MUTABLE by default)" if mode is None else f"is {shown(mode)}"
         findings.violation(
-            f"{repository.label} imageTagMutability {shown}: a pushed tag can later point at another image; set "
+            f"{repository.label} imageTagMutability {said}: a pushed tag can later point at another image; set "
             "imageTagMutability to \"IMMUTABLE\"",
             repository.urn,
         )

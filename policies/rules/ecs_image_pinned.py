@@ -9,6 +9,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
+from kit.shown import shown
 from model import ecs as ecs_model
 from model.aws_types import DOCKER_BUILD_IMAGE, DOCKER_IMAGE, ECR_REPOSITORY, ECS_TASK_DEFINITION
 from model.live_aws import LIVE_LOOKUP_SCHEMA
@@ -96,6 +97,11 @@ def _pull_risk(index: StackIndex, image: ecs_model.ImageRef, reference: str) -> 
     )
 
 
+def _container_name(name: Any) -> str:
+    """A container as messages name it: its name, or that it has none (ECS requires one)."""
+    return f"'{name}'" if isinstance(name, str) and name else f"(name {shown(name)})"
+
+
 def validate_image_pinned(index: StackIndex, findings: Findings, config: dict) -> None:
     live = LiveByRegion(config)
     if not index.of_type(ECS_TASK_DEFINITION):
@@ -103,23 +109,23 @@ def validate_image_pinned(index: StackIndex, findings: Findings, config: dict) -
     for task in index.of_type(ECS_TASK_DEFINITION):
         containers = readable_containers(task, findings, "container images")
         for container in containers or []:
-            where = f"{task.label} container '{container.name}'"
+            where = f"{task.label} container {_container_name(container.name)}"
             reference = container.image
             if is_unknown(reference):
                 findings.inconclusive(f"{where} image")
                 continue
             image = ecs_model.parse_image(reference)
             if image is None:
-                findings.violation(f"{where} has no image (image {reference!r}); set image to a reference "
+                findings.violation(f"{where} has no image (image {shown(reference)}); set image to a reference "
                                    "pinned by digest (repository@sha256:...)", task.urn)
                 continue
             if image.pinned_by_digest:
                 continue
             risk = _pull_risk(index, image, reference)
             if image.tag is None or image.tag == "latest":
-                shown = "has no tag, which means :latest" if image.tag is None else "uses the tag 'latest'"
+                tag_said = "has no tag, which means :latest" if image.tag is None else "uses the tag 'latest'"
                 findings.violation(
-                    f"{where} image '{reference}' {shown}, which moves with every push: pin it by digest "
+                    f"{where} image '{reference}' {tag_said}, which moves with every push: pin it by digest "
                     f"(@sha256:...) or by a tag in an ECR repository whose tags are IMMUTABLE{risk}",
                     task.urn,
                 )

@@ -7,6 +7,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
+from kit.shown import shown
 from model import ecs as ecs_model
 from model.aws_types import APPAUTOSCALING_TARGET, EC2_DEFAULT_SUBNET, EC2_SUBNET, ECS_SERVICE
 from model.live_aws import LIVE_LOOKUP_SCHEMA
@@ -123,9 +124,9 @@ def _check_circuit_breaker(service: Resource, findings: Findings) -> None:
         findings.inconclusive(f"{service.label} deploymentCircuitBreaker")
         return
     if enable is not True or rollback is not True:
-        shown = "is not set" if breaker is None else f"has enable {enable!r} and rollback {rollback!r}"
+        said = "is not set" if breaker is None else f"has enable {shown(enable)} and rollback {shown(rollback)}"
         findings.violation(
-            f"{service.label} deploymentCircuitBreaker {shown}: a failing deployment keeps replacing tasks instead "
+            f"{service.label} deploymentCircuitBreaker {said}: a failing deployment keeps replacing tasks instead "
             "of rolling back; set deploymentCircuitBreaker enable true and rollback true",
             service.urn,
         )
@@ -146,9 +147,9 @@ def _check_high_availability(index: StackIndex, service: Resource, desired_value
     if unknown:
         return
     if len(zones) < 2:
-        shown = ", ".join(sorted(zones)) or "none"
+        zones_said = ", ".join(sorted(zones)) or "none"
         findings.violation(
-            f"{service.label} networkConfiguration.subnets span {len(zones)} availability zone(s) ({shown}): an AZ "
+            f"{service.label} networkConfiguration.subnets span {len(zones)} availability zone(s) ({zones_said}): an AZ "
             "outage stops every task; add subnets in at least 2 availability zones (requireHighAvailability)",
             service.urn,
         )

@@ -31,7 +31,7 @@ def test_follows_the_lifecycle_policy_through_the_graph_when_the_name_is_unknown
     assert (outcome.violations, outcome.inconclusive) == ([], None)
 
 
-@pytest.mark.parametrize("scanning,shown", [({"scanOnPush": False}, "False"), (DELETE, "None")])
+@pytest.mark.parametrize("scanning,shown", [({"scanOnPush": False}, "false"), (DELETE, "not set")])
 def test_flags_a_repository_that_does_not_scan_on_push(scanning, shown):
     specs = replace(repository_stack(), "web-repo", imageScanningConfiguration=scanning)
 

@@ -137,7 +137,7 @@ def test_image_pinned_reports_malformed_definitions_and_missing_images():
         "definitions"
     ]
     assert run_stack(ecs_image_pinned, no_image, OFF).messages == [
-        "TaskDefinition 'web-task' container 'web' has no image (image None); set image to a reference pinned by "
+        "TaskDefinition 'web-task' container 'web' has no image (image not set); set image to a reference pinned by "
         "digest (repository@sha256:...)"
     ]
 

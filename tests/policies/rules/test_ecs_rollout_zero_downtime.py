@@ -65,7 +65,7 @@ def test_rollout_uses_the_defaults_when_percentages_are_missing():
 
 @pytest.mark.parametrize("breaker,shown", [
     (DELETE, "is not set"),
-    ({"enable": True, "rollback": False}, "has enable True and rollback False"),
+    ({"enable": True, "rollback": False}, "has enable true and rollback false"),
 ])
 def test_rollout_requires_the_circuit_breaker_with_rollback(breaker, shown):
     specs = replace(web_stack(), "web", deploymentCircuitBreaker=breaker)

@@ -98,3 +98,25 @@ def test_ignores_services_on_ec2_and_other_types():
     estimate_outcome = run_stack(RULE, specs, {"monthlyBudgetUsd": 17})
 
     assert (estimate_outcome.violations, estimate_outcome.inconclusive) == ([], None)
+
+
+def test_an_architecture_not_known_yet_is_priced_at_the_cheaper_arm_rate_and_named():
+    specs = replace(web_stack(), "web-task", runtimePlatform={"cpuArchitecture": UNKNOWN}, cpu="4096", memory="8192")
+    replace(specs, "web", desiredCount=10)
+
+    within = run_stack(RULE, specs, {"monthlyBudgetUsd": 2000})
+    over = run_stack(RULE, specs, {"monthlyBudgetUsd": 100})
+
+    assert (within.violations, within.unknowns) == (
+        [], ["the stack's monthly cost: TaskDefinition 'web-task' runtimePlatform.cpuArchitecture"])
+    # The ARM64 floor (see test_prices_arm_tasks_at_the_arm_rate), said as "at least".
+    assert over.messages[0].startswith(
+        "The stack's estimated monthly cost is at least $1169.83, over the budget of $100.00")
+
+
+def test_an_architecture_that_is_not_a_string_is_priced_as_the_x86_default():
+    specs = replace(web_stack(), "web-task", runtimePlatform={"cpuArchitecture": ["ARM64"]})
+
+    estimate = estimate_stack(StackIndex([resource_from_policy_resource(r) for r in policy_resources(specs)]))
+
+    assert (round(estimate.fargate, 2), estimate.unknown) == (18.02, [])
