@@ -118,7 +118,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(main_path), run_name="__main__")))
+        loop.run_until_complete(run_in_stack(lambda: _program(main_path)))
     except BaseException as exc:  # noqa: BLE001 - every failure of the user's program is reported
         error = describe_error(exc, answers, monitor, project_dir)
     stream.close()
@@ -135,6 +135,19 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "default_providers": list(monitor.default_providers.values()),
         "logs": collector.lines,
     }
+
+
+async def _program(main_path: Path) -> None:
+    """The program, as the language host's executor runs it inside `run_in_stack` - one event-loop
+    turn later, so the root Stack's registration is under way when the program's begin.
+
+    Same registrations, same values: only the SDK's bookkeeping changes. Its `wait_for_rpcs` first
+    drains the RPCs it has seen start, then waits on every outstanding output, one completion at a
+    time (`asyncio.wait(..., FIRST_COMPLETED)` over all of them). Run in the same turn as `Stack()`,
+    the program's registrations have not started when the drain looks, so the drain finds nothing
+    and the wait goes quadratic: 40 % of a 750-resource run's CPU."""
+    await asyncio.sleep(0)
+    runpy.run_path(str(main_path), run_name="__main__")
 
 
 def describe_error(exc: BaseException | None, answers: InvokeAnswers, monitor: RecordingMonitor,

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -119,23 +120,50 @@ def usual_environment() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def corpus_reports() -> dict[tuple[str, str], Any]:
-    """Every program in both modes, run a few at a time (each run is two processes mostly waiting)."""
-    jobs = [(name, mode) for name in programs_for(DEV_ENVIRONMENT) for mode in MODES]
+class CorpusRuns:
+    """Each program's report per mode, run once, when a test first asks for it, and shared by every
+    test that reads it: a test selected alone (`-k <program>`) runs just its own program.
 
-    def run(job: tuple[str, str]) -> Any:
+    An error is kept like a report and re-raised by each test that reads that program and mode."""
+
+    def __init__(self) -> None:
+        self._reports: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, mode: str) -> Any:
+        with self._lock:
+            if (name, mode) not in self._reports:
+                self._reports[(name, mode)] = self._run(name, mode)
+            return self._reports[(name, mode)]
+
+    def prefetch(self, jobs: list[tuple[str, str]]) -> None:
+        """Runs the jobs not run yet, two at a time: a run is two processes (program and pack)
+        that each keep a core busy only part of the time."""
+        with self._lock:
+            missing = [job for job in jobs if job not in self._reports]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = dict(zip(missing, pool.map(lambda job: self._run(*job), missing), strict=True))
+        with self._lock:
+            for job, report in done.items():
+                self._reports.setdefault(job, report)
+
+    @staticmethod
+    def _run(name: str, mode: str) -> Any:
         try:
-            return run_program(*job)
+            return run_program(name, mode)
         except Exception as error:  # noqa: BLE001 - re-raised by the test of that program and mode
             return error
 
-    with usual_environment(), ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return dict(zip(jobs, pool.map(run, jobs), strict=True))
+
+@pytest.fixture(scope="module")
+def corpus_runs() -> Iterator[CorpusRuns]:
+    # The environment is the process's, so it is set once for every run of the module.
+    with usual_environment():
+        yield CorpusRuns()
 
 
-def report_from(reports: dict[tuple[str, str], Any], name: str, mode: str):
-    report = reports[(name, mode)]
+def report_from(runs: CorpusRuns, name: str, mode: str):
+    report = runs.get(name, mode)
     if isinstance(report, Exception):
         raise report
     return report
@@ -169,9 +197,9 @@ def test_no_program_names_a_virtualenv():
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", programs_for(DEV_ENVIRONMENT))
-def test_program_gets_its_expected_verdicts(corpus_reports, name, mode):
+def test_program_gets_its_expected_verdicts(corpus_runs, name, mode):
     expected = load_expected(CORPUS / name)["rules"]
-    report = report_from(corpus_reports, name, mode)
+    report = report_from(corpus_runs, name, mode)
 
     actual = verdicts_for(report, expected)
     wanted = {rule: expectation[mode] for rule, expectation in expected.items()}
@@ -180,18 +208,19 @@ def test_program_gets_its_expected_verdicts(corpus_reports, name, mode):
     assert message_gaps(report, expected, mode) == []
 
 
-def test_preview_decides_what_update_decides_and_never_contradicts_it(corpus_reports, capsys):
+def test_preview_decides_what_update_decides_and_never_contradicts_it(corpus_runs, capsys):
+    corpus_runs.prefetch([(name, mode) for name in programs_for(DEV_ENVIRONMENT) for mode in MODES])
     decided = agreed = 0
     contradictions = []
     stopped = []
     for name in programs_for(DEV_ENVIRONMENT):
         rules = load_expected(CORPUS / name)["rules"]
         # A program that stops has no verdicts to compare; its own tests report why.
-        if any(isinstance(corpus_reports[(name, mode)], Exception) for mode in MODES):
+        if any(isinstance(corpus_runs.get(name, mode), Exception) for mode in MODES):
             stopped.append(name)
             continue
-        preview = verdicts_for(report_from(corpus_reports, name, "preview"), rules)
-        update = verdicts_for(report_from(corpus_reports, name, "update"), rules)
+        preview = verdicts_for(report_from(corpus_runs, name, "preview"), rules)
+        update = verdicts_for(report_from(corpus_runs, name, "update"), rules)
         for rule in rules:
             if update[rule] not in DECIDED:
                 continue
