@@ -180,3 +180,41 @@ def test_arguments_the_provider_rejects_fail_the_program_as_the_provider_does(tm
         'the program called the function aws:iam/getPolicyDocument:getPolicyDocument with {"statements": '
         '[{"sid": "A"}, {"sid": "A"}]}, and the provider rejects it: writing IAM Policy Document: duplicate '
         "Sid (A). Remove the Sid or ensure the Sid is unique.\nTraceback (your program's frames")
+
+
+UNKNOWN_ARGUMENT_PROGRAM = (
+    "import pulumi\n"
+    "import pulumi_aws as aws\n"
+    "vpc = aws.ec2.Vpc('main', cidr_block='10.0.0.0/16')\n"
+    "# A plain invoke handed an output: at preview the SDK sends the VPC's id as unknown.\n"
+    "found = aws.ec2.get_instance(filters=[{'name': 'vpc-id', 'values': [vpc.id]}], instance_tags={'Name': 'bastion'})\n"
+    "pulumi.export('instance', found.id)\n"
+)
+
+
+def test_an_unanswered_invoke_prints_its_unknown_arguments_as_json_and_an_entry_on_the_known_ones_answers_it(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: lookups\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(UNKNOWN_ARGUMENT_PROGRAM)
+    project = load_project(tmp_path, "dev")
+    with pytest.raises(PreflightError) as raised:
+        run_program(project, stack="dev", mode="preview", invokes={}, stack_outputs={})
+    assert raised.value.message.startswith(
+        'the program called the function aws:ec2/getInstance:getInstance with {"filters": [{"name": "vpc-id", '
+        '"values": ["<unknown>"]}], "instanceTags": {"Name": "bastion"}}, which preflight cannot answer: preflight '
+        "has no built-in answer for this function.\nAnswer it with --invokes FILE.\n")
+    assert "Unknown object" not in raised.value.message
+
+    # The entry names the VPC the update will have; at preview the call does not know it, so it agrees.
+    entry = {"args": {"instanceTags": {"Name": "bastion"}, "filters": [{"name": "vpc-id", "values": ["vpc-0a1b"]}]},
+             "result": {"id": "i-0123456789abcdef0"}}
+    run = run_program(project, stack="dev", mode="preview", invokes={"aws:ec2/getInstance:getInstance": [entry]},
+                      stack_outputs={})
+    stack = next(record for record in run.resources if record["type"] == "pulumi:pulumi:Stack")
+    assert stack["outputs"] == {"instance": "i-0123456789abcdef0"}
+
+    # An entry for another instance does not answer it: the known values disagree.
+    other = {**entry, "args": {**entry["args"], "instanceTags": {"Name": "jump"}}}
+    with pytest.raises(PreflightError) as raised:
+        run_program(project, stack="dev", mode="preview", invokes={"aws:ec2/getInstance:getInstance": [other]},
+                    stack_outputs={})
+    assert "which preflight cannot answer" in raised.value.message
