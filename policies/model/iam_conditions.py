@@ -9,6 +9,7 @@ condition keys the request context does not define, and from operators not imple
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Sequence
 from enum import Enum
@@ -24,6 +25,27 @@ UNKNOWN_PART = "\uffff"
 
 # A context value that is known to be missing from the request.
 ABSENT = object()
+
+
+def context_value(context: dict, lowered_key: str) -> Any:
+    """The request's value of a (lowercased) condition key; None when it is not known.
+
+    A context entry `prefix/*` set to ABSENT says every key under the prefix that the
+    context does not list is absent (a role's `aws:PrincipalTag/*` when its tags are known).
+    """
+    if lowered_key in context:
+        return context[lowered_key]
+    prefix, slash, _ = lowered_key.partition("/")
+    if slash and context.get(f"{prefix}/*") is ABSENT:
+        return ABSENT
+    return None
+
+
+def condition_text(operator: str, key: str, values: Any) -> str:
+    """One condition as its JSON reads in the policy, e.g. {"StringEquals": {"aws:SourceAccount": "1234"}}."""
+    shown_values = "<unknown>" if is_unknown(values) else [
+        "<unknown>" if is_unknown(v) else v for v in values] if isinstance(values, list) else values
+    return json.dumps({operator: {key: shown_values}}, default=str)
 
 
 class Tri(Enum):
@@ -75,7 +97,7 @@ def substitute_variables(text: str, context: dict) -> str | None:
         if body in _ESCAPES:
             return _ESCAPES[body]
         key, _, default = body.partition(",")
-        value = context.get(key.strip().lower())
+        value = context_value(context, key.strip().lower())
         if value is None:
             unresolved = True
             return ""
@@ -190,8 +212,22 @@ def conditions_hold(block: Any, context: dict, variables: bool = True) -> tuple[
     return Tri.MAYBE, "; ".join(detail for result, detail in results if result is Tri.MAYBE)
 
 
+def condition_results(block: Any, context: dict, variables: bool = True) -> list[tuple[Tri, str]]:
+    """Each condition of a known Condition block with its outcome and its JSON text."""
+    if not isinstance(block, dict):
+        return []
+    found = []
+    for operator, keys in block.items():
+        if not isinstance(keys, dict):
+            continue
+        for key, values in keys.items():
+            result, _ = _one_condition(str(operator), str(key), values, context, variables)
+            found.append((result, condition_text(str(operator), str(key), values)))
+    return found
+
+
 def _one_condition(operator: str, key: str, raw_values: Any, context: dict, variables: bool) -> tuple[Tri, str]:
-    text = f"condition {operator} {{{key!r}: {raw_values!r}}}"
+    text = f"condition {condition_text(operator, key, raw_values)}"
     if is_unknown(raw_values):
         return Tri.MAYBE, f"{text}: its value is not known yet"
     values = raw_values if isinstance(raw_values, list) else [raw_values]
@@ -206,9 +242,9 @@ def _one_condition(operator: str, key: str, raw_values: Any, context: dict, vari
     if qualifier not in ("", "foranyvalue", "forallvalues"):
         return Tri.MAYBE, f"{text}: qualifier {operator.rpartition(':')[0]} is not supported"
     lowered = key.lower()
-    if lowered not in context:
+    present = context_value(context, lowered)
+    if present is None:
         return Tri.MAYBE, f"{text}: key {key} is not known for this request"
-    present = context[lowered]
     if op == "null":
         if qualifier or if_exists:
             return Tri.MAYBE, f"{text}: operator {operator} is not supported"

@@ -24,6 +24,7 @@ from model.iam_conditions import (
     Tri,
     all_of,
     any_of,
+    condition_results,
     conditions_hold,
     glob_match,
     negate,
@@ -64,10 +65,14 @@ class Request:
 
 @dataclass(frozen=True)
 class Verdict:
+    """`layer` says which kind of policy decided: "identity", "boundary" (permissions boundary),
+    "resource" (a resource-based policy: secret, repository or key policy) or "organization"."""
+
     decision: Decision
     reason: str
     source: str | None = None
     statement: Any = None
+    layer: str = "identity"
 
     @property
     def allowed(self) -> bool:
@@ -149,6 +154,36 @@ def _policy_outcomes(policy: Policy, request: Request, context: dict) -> list[tu
     return outcomes
 
 
+def policy_outcomes(policy: Policy, request: Request, context: dict) -> list[tuple]:
+    """(effect, applies, source, why, statement) for every statement of `policy` that might apply
+    to `request`; `context` has lowercased keys."""
+    return _policy_outcomes(policy, request, context)
+
+
+def unmet_conditions(policies: Sequence[Policy], request: Request) -> list[str]:
+    """The Allow statements whose Action and Resource cover the request but whose condition does
+    not hold, each named with the conditions that fail: why an implicit deny happened."""
+    context = {str(key).lower(): value for key, value in request.context.items()}
+    found = []
+    for policy in policies:
+        document = policy.document
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = [statements] if isinstance(statements, dict) else statements
+        variables = isinstance(document, dict) and document.get("Version") == "2012-10-17"
+        for number, statement in enumerate(statements if isinstance(statements, list) else [], start=1):
+            if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or "Condition" not in statement:
+                continue
+            bare = {k: v for k, v in statement.items() if k != "Condition"}
+            if statement_applies(bare, request, context, variables)[0] is not Tri.YES:
+                continue
+            failed = [text for result, text in condition_results(statement["Condition"], context, variables)
+                      if result is Tri.NO]
+            if failed:
+                found.append(f"statement {number} of {policy.source} would allow it, but its condition "
+                             f"{' and '.join(failed)} does not hold")
+    return found
+
+
 def statement_applies(statement: dict, request: Request, context: dict, variables: bool = True) -> tuple[Tri, str]:
     """Whether the statement covers the request, and when it cannot tell, why."""
     checks: list[tuple[Tri, str]] = []
@@ -226,6 +261,7 @@ def evaluate_trust(policy: Policy, service: str, context: Mapping[str, Any] | No
     if isinstance(statements, dict):
         statements = [statements]
     outcomes: list[tuple[str, Tri, str, Any]] = []
+    missed: list[str] = []
     for number, statement in enumerate(statements if isinstance(statements, list) else [], start=1):
         label = f"statement {number} of {policy.source}"
         if is_unknown(statement):
@@ -239,6 +275,12 @@ def evaluate_trust(policy: Policy, service: str, context: Mapping[str, Any] | No
             checks.append(conditions_hold(statement["Condition"], lowered))
         applies = all_of([check for check, _ in checks])
         if applies is Tri.NO:
+            if statement["Effect"] == "Allow" and all_of([c for c, _ in checks[:2]]) is Tri.YES:
+                failed = [text for result, text in condition_results(statement.get("Condition"), lowered)
+                          if result is Tri.NO]
+                if failed:
+                    missed.append(f"{label} names {service}, but its condition {' and '.join(failed)} does not hold "
+                                  "for this request")
             continue
         detail = "; ".join(d for c, d in checks if c is Tri.MAYBE and d)
         outcomes.append((statement["Effect"], applies, f"{label} ({detail})" if detail else label, statement))
@@ -249,7 +291,8 @@ def evaluate_trust(policy: Policy, service: str, context: Mapping[str, Any] | No
                     if applies is Tri.YES:
                         return Verdict(decision, f"{what} is {word} by {why}", policy.source, statement)
                     return Verdict(Decision.INCONCLUSIVE, f"{what} may be {word} by {why}", policy.source, statement)
-    return Verdict(Decision.IMPLICIT_DENY, f"no statement of {policy.source} lets {what}", policy.source)
+    verdict = Verdict(Decision.IMPLICIT_DENY, f"no statement of {policy.source} lets {what}", policy.source)
+    return Verdict(verdict.decision, verdict.reason, verdict.source, missed or None) if missed else verdict
 
 
 def _trust_action(statement: dict, action: str) -> tuple[Tri, str]:

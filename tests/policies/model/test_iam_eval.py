@@ -258,21 +258,21 @@ TABLE = [
     # --- what cannot be decided is inconclusive, never allowed
     ("unknown operator", one(allow("ssm:*", "*", Condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}})),
      "ssm:GetParameters", PARAM, {"aws:CurrentTime": "2026-01-01T00:00:00Z"}, U,
-     f"ssm:GetParameters on {PARAM} may be allowed by statement 1 of inline policy 'exec' (condition DateLessThan "
-     "{'aws:CurrentTime': '2030-01-01T00:00:00Z'}: operator DateLessThan is not supported)"),
+     f"ssm:GetParameters on {PARAM} may be allowed by statement 1 of inline policy 'exec' (condition "
+     '{"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}: operator DateLessThan is not supported)'),
     ("misspelt operator", one(allow("ssm:*", "*", Condition={"StringEqual": {"aws:x": "1"}})),
      "ssm:GetParameters", PARAM, {"aws:x": "1"}, U,
-     f"ssm:GetParameters on {PARAM} may be allowed by statement 1 of inline policy 'exec' (condition StringEqual "
-     "{'aws:x': '1'}: operator StringEqual is not supported)"),
+     f"ssm:GetParameters on {PARAM} may be allowed by statement 1 of inline policy 'exec' (condition "
+     '{"StringEqual": {"aws:x": "1"}}: operator StringEqual is not supported)'),
     ("key the request context does not define", one(allow("kms:Decrypt", KEY, Condition={"StringEquals": VIA_SSM})),
      "kms:Decrypt", KEY, {}, U,
-     f"kms:Decrypt on {KEY} may be allowed by statement 1 of inline policy 'exec' (condition StringEquals "
-     "{'kms:ViaService': 'ssm.us-east-1.amazonaws.com'}: key kms:ViaService is not known for this request)"),
+     f"kms:Decrypt on {KEY} may be allowed by statement 1 of inline policy 'exec' (condition "
+     '{"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}}: key kms:ViaService is not known for this request)'),
     ("undecidable deny keeps an allow inconclusive", one(allow("ssm:*"),
      deny("ssm:*", "*", Condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1"}})),
      "ssm:GetParameters", PARAM, {}, U,
-     f"ssm:GetParameters on {PARAM} may be denied by statement 2 of inline policy 'exec' (condition StringNotEquals "
-     "{'aws:SourceVpce': 'vpce-1'}: key aws:SourceVpce is not known for this request)"),
+     f"ssm:GetParameters on {PARAM} may be denied by statement 2 of inline policy 'exec' (condition "
+     '{"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}: key aws:SourceVpce is not known for this request)'),
     ("decided deny wins over undecidable allow", one(allow("ssm:*", "*", Condition={"StringEquals": {"aws:x": "1"}}),
      deny("ssm:GetParameters")), "ssm:GetParameters", PARAM, {}, D,
      f"ssm:GetParameters on {PARAM} is denied by statement 2 of inline policy 'exec'"),
@@ -292,8 +292,8 @@ TABLE = [
      "(its Action cannot be matched until its values are known)"),
     ("unknown condition value", one(allow("kms:Decrypt", KEY, Condition={"StringEquals": {"kms:ViaService": UNKNOWN}})),
      "kms:Decrypt", KEY, VIA_SSM, U,
-     f"kms:Decrypt on {KEY} may be allowed by statement 1 of inline policy 'exec' (condition StringEquals "
-     "{'kms:ViaService': <unknown>}: its value is not known yet)"),
+     f"kms:Decrypt on {KEY} may be allowed by statement 1 of inline policy 'exec' (condition "
+     '{"StringEquals": {"kms:ViaService": "<unknown>"}}: its value is not known yet)'),
     # --- a resource whose ARN is not assigned yet (a key created in the same stack)
     ("new key matched by a wildcard", one(allow("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/*")),
      "kms:Decrypt", NEW_KEY, {}, A,
@@ -402,7 +402,7 @@ ECS_TRUST = {"Version": "2012-10-17", "Statement": [
     ({"Statement": [{**ECS_TRUST["Statement"][0],
                      "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}}]},
      {}, U, "ecs-tasks.amazonaws.com calling sts:AssumeRole may be allowed by statement 1 of trust policy of Role "
-     "'exec' (condition StringEquals {'aws:SourceAccount': '111122223333'}: key aws:SourceAccount is not known for "
+     "'exec' (condition {\"StringEquals\": {\"aws:SourceAccount\": \"111122223333\"}}: key aws:SourceAccount is not known for "
      "this request)"),
     (UNKNOWN, {}, U, "trust policy of Role 'exec' is not known yet"),
 ])
