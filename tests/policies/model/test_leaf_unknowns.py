@@ -88,7 +88,7 @@ def test_a_leaf_unknown_makes_only_the_checks_that_need_it_inconclusive():
     by_name = {policy.name: policy for policy in POLICIES}
 
     image = run_stack(by_name["ecs-image-pinned"], stack)
-    size = run_resource(by_name["fargate-task-size-valid"], task)
+    size = run_stack(by_name["fargate-task-size-valid"], stack)
     targets = run_stack(by_name["ecs-target-group-matches-container"], stack)
 
     assert image.violations == [] and image.unknowns[0].startswith("TaskDefinition 'web-task' container 'web' image")
