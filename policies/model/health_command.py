@@ -242,9 +242,9 @@ def _read_words(words: list[str], environment: Mapping[str, Any], shell: bool) -
     if name == "grpc_health_probe":
         return [_grpc_probe(args)]
     if re.fullmatch(r"python[0-9.]*", name):
-        return _code_probes("python", _option_value(args, "-c"))
+        return _code_probes("python", _option_value(args, "-c"), args)
     if name in ("node", "nodejs"):
-        return _code_probes("node", _option_value(args, "-e"))
+        return _code_probes("node", _option_value(args, "-e"), args)
     raise _Cannot(f"the command runs {program}, which the rule cannot read")
 
 
@@ -364,9 +364,12 @@ _CODE_HOST_PORT = re.compile(r"\(\s*\(?\s*['\"]([^'\"]+)['\"]\s*,\s*(\d+)\s*\)?\
 _CODE_ENV = re.compile(r"os\.environ|os\.getenv|process\.env")
 
 
-def _code_probes(language: str, code: str | None) -> list[Probe]:
+def _code_probes(language: str, code: str | None, args: list[str]) -> list[Probe]:
     if code is None:
-        raise _Cannot(f"{language} runs a script file, which the rule cannot read")
+        script = next((arg for arg in args if not arg.startswith("-")), None)
+        if script is None:
+            raise _Cannot(f"{language} runs no code the rule can read (no -c/-e code and no script named)")
+        raise _Cannot(f"{language} runs the script {script} from the image, whose code the stack does not show")
     if _MARK in code:
         raise _Cannot(f"the {language} code reads {_variable_in(code)}")
     if _CODE_ENV.search(code):

@@ -75,7 +75,8 @@ def _probes(task: Resource, container: Container, findings: Findings) -> list[Pr
     environment = {name: value for name, value in container.environment if isinstance(name, str)}
     result = read_health_command(command, environment)
     if isinstance(result, Unreadable):
-        findings.inconclusive(f"{task.label} container '{container.name}' healthCheck.command ({result.reason})")
+        findings.inconclusive(f"{task.label} container '{container.name}' healthCheck.command: which port and path "
+                              f"it probes ({result.reason})")
         return None
     return [probe for probe in result.probes if probe.local]
 

@@ -78,6 +78,8 @@ def test_health_checks_flag_an_environment_port_the_container_does_not_map():
 
 @pytest.mark.parametrize("command,reason", [
     (["CMD-SHELL", "/app/healthcheck.sh"], "the command runs /app/healthcheck.sh, which the rule cannot read"),
+    (["CMD", "python3", "/app/healthcheck.py"],
+     "python runs the script /app/healthcheck.py from the image, whose code the stack does not show"),
     (["CMD-SHELL", "curl -f http://localhost:${MGMT_PORT}/health"],
      "the probe URL reads $MGMT_PORT, which is not in the container's environment (it may come from the image)"),
     (["CMD", "curl", "-f", "http://localhost:${PORT}/health"],
@@ -91,7 +93,8 @@ def test_health_checks_are_inconclusive_on_commands_they_cannot_read(command, re
     outcome = run_stack(HEALTH, specs, OFF)
 
     assert outcome.violations == []
-    assert outcome.unknowns == [f"TaskDefinition 'web-task' container 'web' healthCheck.command ({reason})"]
+    assert outcome.unknowns == [
+        f"TaskDefinition 'web-task' container 'web' healthCheck.command: which port and path it probes ({reason})"]
 
 
 def test_health_checks_flag_a_target_group_probing_a_port_no_container_maps():
