@@ -21,7 +21,7 @@ BROKEN_FINDINGS = [
     ("ecr-repository-hardened", "Repository 'web' has no lifecycle policy: untagged and old images accumulate and are "
      "billed for ever; add an aws.ecr.LifecyclePolicy for the repository (for example expire untagged images after 14 "
      "days and keep the last 30 tagged ones)"),
-    ("ecr-repository-hardened", "Repository 'web' imageScanningConfiguration.scanOnPush is None: pushed images are not "
+    ("ecr-repository-hardened", "Repository 'web' imageScanningConfiguration.scanOnPush is not set: pushed images are not "
      "scanned for vulnerabilities; set imageScanningConfiguration.scanOnPush true"),
     ("ecr-repository-hardened", "Repository 'web' imageTagMutability is not set (MUTABLE by default): a pushed tag can "
      "later point at another image; set imageTagMutability to \"IMMUTABLE\""),

@@ -76,7 +76,7 @@ web_tg = aws.lb.TargetGroup(
     target_type="ip",
     vpc_id=vpc.id,
     health_check={
-        "path": "/health",
+        "path": "/actuator/health",
         "matcher": "200",
         "interval": 15,
         "healthy_threshold": 2,
