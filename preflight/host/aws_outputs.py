@@ -25,19 +25,6 @@ from .wire import UNKNOWN, plain
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
 
-# Auto-named types the provider-Check table does not list yet (pulumi-aws resources.go gives
-# each an AutoName on `name`; the KMS alias's carries the `alias/` prefix AWS requires).
-AUTONAMED_OUTSIDE_CHECK_TABLE = {
-    "aws:kms/alias:Alias": "name",
-    "aws:ssm/parameter:Parameter": "name",
-    "aws:secretsmanager/secret:Secret": "name",
-    "aws:codedeploy/application:Application": "name",
-    "aws:cloudwatch/eventRule:EventRule": "name",
-    "aws:scheduler/schedule:Schedule": "name",
-    "aws:sfn/stateMachine:StateMachine": "name",
-}
-
-
 @dataclass(frozen=True)
 class Context:
     urn: str
@@ -66,7 +53,7 @@ class Context:
 
 
 def autonamed_property(type_: str) -> str | None:
-    return provider_check.auto_named_property(type_) or AUTONAMED_OUTSIDE_CHECK_TABLE.get(type_)
+    return provider_check.auto_named_property(type_)
 
 
 def autoname(type_: str, logical_name: str, inputs: dict[str, Any], ctx: Context) -> dict[str, Any]:
@@ -78,10 +65,7 @@ def autoname(type_: str, logical_name: str, inputs: dict[str, Any], ctx: Context
     if key is None or key in inputs or f"{key}Prefix" in inputs:
         return inputs
     suffix = ctx.hex(provider_check.AUTO_NAME_SUFFIX_LENGTH, "autoname")
-    value = provider_check.auto_name(type_, logical_name, suffix) or f"{logical_name}-{suffix}"
-    if type_ == "aws:kms/alias:Alias":
-        value = f"alias/{value}"
-    return {**inputs, key: value}
+    return {**inputs, key: provider_check.auto_name(type_, logical_name, suffix)}
 
 
 def known(value: Any) -> bool:

@@ -47,11 +47,13 @@ class Limit:
     """The provider names this property `<logical>-<7 random>` when it is unset."""
     numeric_range: tuple[float, float] | None
     source: str
+    auto_name_prefix: str = ""
+    """What the provider's auto-name starts with (`alias/` for KMS aliases), unless the logical name does."""
 
 
 def _name(type_token: str, max_length: int, pattern: str | None, text: str, auto: bool, source: str,
-          prop: str = "name") -> Limit:
-    return Limit(type_token, prop, max_length, pattern, text, auto, None, source)
+          prop: str = "name", auto_name_prefix: str = "") -> Limit:
+    return Limit(type_token, prop, max_length, pattern, text, auto, None, source, auto_name_prefix)
 
 
 def _range(type_token: str, prop: str, low: float, high: float, source: str) -> Limit:
@@ -85,6 +87,21 @@ FAMILY_SOURCE = ("https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_
                  "(family: up to 255 letters, numbers, hyphens and underscores)")
 CONTAINER_HEALTH_SOURCE = ("https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html "
                            "(interval 5-300, timeout 2-60, retries 1-10, startPeriod 0-300)")
+KMS_ALIAS_SOURCE = ("https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html "
+                    "(AliasName: 1-256, [a-zA-Z0-9:/_-]+, must begin with alias/ and not with alias/aws/); "
+                    "the auto-name gets the alias/ prefix: pulumi/pulumi-aws#1445")
+SSM_PARAMETER_SOURCE = ("https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html "
+                        "(Name: 1-2048; a-z, A-Z, 0-9, _.- and / for a hierarchy)")
+SECRET_SOURCE = ("https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html "
+                 "(Name: 1-512, letters, digits and /_+=.@-)")
+CODEDEPLOY_APPLICATION_SOURCE = ("https://docs.aws.amazon.com/codedeploy/latest/APIReference/"
+                                 "API_CreateApplication.html (applicationName: 1-100)")
+EVENT_RULE_SOURCE = ("https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html "
+                     "(Name: 1-64, [\\.\\-_A-Za-z0-9]+)")
+SCHEDULE_SOURCE = ("https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html "
+                   "(Name: 1-64, [0-9a-zA-Z-_.]+)")
+STATE_MACHINE_SOURCE = ("https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html "
+                        "(name: 1-80)")
 # The bridge's name_prefix for IAM roles: the 64-character limit less its 26-character unique suffix.
 IAM_ROLE_PREFIX_SOURCE = ("terraform-provider-aws internal/service/iam/role.go: name_prefix "
                           "validation.StringLenBetween(1, 64-id.UniqueIDSuffixLength) = 38")
@@ -119,6 +136,20 @@ LIMITS: tuple[Limit, ...] = (
           "letters, digits, spaces and the characters ._-:/()#,@[]+=&;{}!$*, not starting with sg-", True,
           SECURITY_GROUP_SOURCE),
     _name("aws:cloudwatch/metricAlarm:MetricAlarm", 255, None, "", True, ALARM_SOURCE),
+    _name("aws:kms/alias:Alias", 256, r"alias/(?!aws/)[A-Za-z0-9:/_-]+",
+          "alias/ followed by letters, digits and the characters :/_- (not alias/aws/, which AWS reserves)", True,
+          KMS_ALIAS_SOURCE, auto_name_prefix="alias/"),
+    _name("aws:ssm/parameter:Parameter", 2048, r"[A-Za-z0-9_.\-/]+",
+          "letters, digits and the characters _.-/", True, SSM_PARAMETER_SOURCE),
+    _name("aws:secretsmanager/secret:Secret", 512, r"[A-Za-z0-9/_+=.@-]+",
+          "letters, digits and the characters /_+=.@-", True, SECRET_SOURCE),
+    _name("aws:codedeploy/application:Application", 100, None, "", True, CODEDEPLOY_APPLICATION_SOURCE),
+    _name("aws:cloudwatch/eventRule:EventRule", 64, r"[.\-_A-Za-z0-9]+",
+          "letters, digits and the characters ._-", True, EVENT_RULE_SOURCE),
+    _name("aws:scheduler/schedule:Schedule", 64, r"[0-9A-Za-z_.-]+",
+          "letters, digits and the characters -_.", True, SCHEDULE_SOURCE),
+    _name("aws:sfn/stateMachine:StateMachine", 80, r"[0-9A-Za-z_-]+",
+          "letters, digits, hyphens and underscores", True, STATE_MACHINE_SOURCE),
     _range("aws:ecs/service:Service", "healthCheckGracePeriodSeconds", 0, 2147483647,
            SDK.format(module="ecs.Service", parameter="health_check_grace_period_seconds")),
 )
@@ -139,9 +170,11 @@ def limits_of(type_token: str) -> tuple[Limit, ...]:
 
 def auto_name(type_token: str, logical_name: str, suffix: str) -> str | None:
     """The name the provider gives an unset auto-named property; None when the type auto-names nothing."""
-    if not any(limit.auto_name for limit in limits_of(type_token)):
+    limit = next((limit for limit in limits_of(type_token) if limit.auto_name), None)
+    if limit is None:
         return None
-    return f"{logical_name}-{suffix}"
+    prefix = "" if logical_name.startswith(limit.auto_name_prefix) else limit.auto_name_prefix
+    return f"{prefix}{logical_name}-{suffix}"
 
 
 def auto_named_property(type_token: str) -> str | None:
@@ -170,7 +203,7 @@ def check(type_token: str, urn_name: str, inputs: dict) -> list[str]:
 
 def _check_name(where: str, limit: Limit, value: str, urn_name: str) -> list[str]:
     errors = []
-    auto = limit.auto_name and _is_auto_name(value, urn_name)
+    auto = limit.auto_name and _is_auto_name(value, urn_name, limit.auto_name_prefix)
     if limit.max_length is not None and len(value) > limit.max_length:
         if auto:
             room = limit.max_length - 1 - AUTO_NAME_SUFFIX_LENGTH
@@ -224,8 +257,9 @@ def _check_container_health(where: str, definitions: Any) -> list[str]:
     return errors
 
 
-def _is_auto_name(value: str, urn_name: str) -> bool:
-    prefix = f"{urn_name}-"
+def _is_auto_name(value: str, urn_name: str, auto_name_prefix: str = "") -> bool:
+    named = urn_name if urn_name.startswith(auto_name_prefix) else auto_name_prefix + urn_name
+    prefix = f"{named}-"
     return value.startswith(prefix) and len(value) == len(prefix) + AUTO_NAME_SUFFIX_LENGTH
 
 

@@ -110,6 +110,19 @@ def test_an_explicit_name_over_the_limit_names_the_limit_without_the_auto_name_a
     ("aws:ecs/service:Service", "web.api", False),
     ("aws:ec2/securityGroup:SecurityGroup", "berth-prod-alb-a1b2c3d", True),
     ("aws:ec2/securityGroup:SecurityGroup", "sg-berth", False),
+    ("aws:kms/alias:Alias", "alias/berth-prod-secrets", True),
+    ("aws:kms/alias:Alias", "berth-prod-secrets", False),
+    ("aws:kms/alias:Alias", "alias/aws/ecs", False),
+    ("aws:ssm/parameter:Parameter", "/berth/prod/db_url", True),
+    ("aws:ssm/parameter:Parameter", "/berth/prod/db url", False),
+    ("aws:secretsmanager/secret:Secret", "prod/berth+db@web=1", True),
+    ("aws:secretsmanager/secret:Secret", "prod/berth:db", False),
+    ("aws:cloudwatch/eventRule:EventRule", "nightly.report_run-1", True),
+    ("aws:cloudwatch/eventRule:EventRule", "nightly/report", False),
+    ("aws:scheduler/schedule:Schedule", "nightly.report_run-1", True),
+    ("aws:scheduler/schedule:Schedule", "nightly report", False),
+    ("aws:sfn/stateMachine:StateMachine", "run_task-nightly", True),
+    ("aws:sfn/stateMachine:StateMachine", "run.task", False),
 ])
 def test_names_outside_aws_character_sets_are_errors(type_token, value, valid):
     assert (check(type_token, "r", {"name": value}) == []) is valid
@@ -158,3 +171,39 @@ def test_unknown_values_are_skipped():
     assert check("aws:ecs/taskDefinition:TaskDefinition", "t",
                  {"family": "f", "containerDefinitions": f'[{{"image": "{UNKNOWN}"}}]'}) == []
     assert check("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"}) == []
+
+
+AUTO_NAMED_ELSEWHERE = [
+    ("aws:ssm/parameter:Parameter", 2048), ("aws:secretsmanager/secret:Secret", 512),
+    ("aws:codedeploy/application:Application", 100), ("aws:cloudwatch/eventRule:EventRule", 64),
+    ("aws:scheduler/schedule:Schedule", 64), ("aws:sfn/stateMachine:StateMachine", 80),
+]
+
+
+@pytest.mark.parametrize(("type_token", "limit"), AUTO_NAMED_ELSEWHERE, ids=[token for token, _ in AUTO_NAMED_ELSEWHERE])
+def test_the_launcher_and_secret_types_auto_name_name_within_aws_length_limit(type_token, limit):
+    assert auto_named_property(type_token) == "name"
+    assert auto_name(type_token, "nightly", "a1b2c3d") == "nightly-a1b2c3d"
+    long_name = "n" * (limit - 8)
+    assert check(type_token, long_name, {"name": auto_name(type_token, long_name, "a1b2c3d")}) == []
+    too_long = auto_name(type_token, long_name + "n", "a1b2c3d")
+    [error] = check(type_token, long_name + "n", {"name": too_long})
+    assert f"is {limit + 1} characters; the limit is {limit}: the provider names it" in error
+    assert f"use a resource name of at most {limit - 8} characters or set `name` explicitly" in error
+
+
+def test_a_kms_alias_auto_name_starts_with_alias_unless_the_logical_name_does():
+    assert auto_named_property("aws:kms/alias:Alias") == "name"
+    assert auto_name("aws:kms/alias:Alias", "secrets", "a1b2c3d") == "alias/secrets-a1b2c3d"
+    assert auto_name("aws:kms/alias:Alias", "alias/secrets", "a1b2c3d") == "alias/secrets-a1b2c3d"
+    assert check("aws:kms/alias:Alias", "secrets", {"name": "alias/secrets-a1b2c3d"}) == []
+    long_name = "k" * 242  # alias/ + 242 + -a1b2c3d = 256
+    assert check("aws:kms/alias:Alias", long_name, {"name": auto_name("aws:kms/alias:Alias", long_name, "a1b2c3d")}) == []
+    [error] = check("aws:kms/alias:Alias", long_name + "k",
+                    {"name": auto_name("aws:kms/alias:Alias", long_name + "k", "a1b2c3d")})
+    assert "is 257 characters; the limit is 256" in error
+    assert check("aws:kms/alias:Alias", "secrets", {"name": "secrets"}) == [
+        "aws:kms/alias:Alias 'secrets': name 'secrets' is not a valid name; use alias/ followed by letters, digits "
+        "and the characters :/_- (not alias/aws/, which AWS reserves) (source: "
+        "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (AliasName: 1-256, [a-zA-Z0-9:/_-]+, "
+        "must begin with alias/ and not with alias/aws/); the auto-name gets the alias/ prefix: pulumi/pulumi-aws#1445)"]

@@ -76,3 +76,15 @@ def test_a_required_input_read_from_an_output_preflight_cannot_know_is_unknown(t
                                "aws.cloudwatch.EventTarget('run', rule='nightly', arn=bus.arn)\n", mode="update")
     target = next(record for record in run.resources if record["name"] == "run")
     assert target["inputs"]["arn"] == UNKNOWN
+
+
+def test_a_kms_alias_and_a_schedule_without_a_name_get_the_providers_auto_names(tmp_path):
+    run = run_source(tmp_path, 'key = aws.kms.Key("secrets")\n'
+                               'aws.kms.Alias("secrets", target_key_id=key.key_id)\n'
+                               'aws.scheduler.Schedule("nightly", schedule_expression="rate(1 day)", '
+                               'flexible_time_window={"mode": "OFF"}, target={"arn": "arn:aws:ecs:us-east-1:'
+                               '123456789012:cluster/web", "role_arn": "arn:aws:iam::123456789012:role/run"})\n')
+    alias = next(record for record in run.resources if record["type"] == "aws:kms/alias:Alias")
+    schedule = next(record for record in run.resources if record["type"] == "aws:scheduler/schedule:Schedule")
+    assert alias["inputs"]["name"].startswith("alias/secrets-") and len(alias["inputs"]["name"]) == len("alias/secrets-") + 7
+    assert schedule["inputs"]["name"].startswith("nightly-") and len(schedule["inputs"]["name"]) == len("nightly-") + 7
