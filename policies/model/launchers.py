@@ -65,6 +65,13 @@ class TaskLaunch:
     # pattern ("runTask", "runTask.sync", "runTask.waitForTaskToken").
     state: str | None = None
     integration: str | None = None
+    # The launcher's property naming the cluster (its dependencies name the cluster when unknown).
+    cluster_property: str = "cluster"
+    # What the RunTask request carries beside the task definition: tags (a dict, UNKNOWN or
+    # None), whether ECS Exec is on, and task/execution role overrides as (path, value).
+    tags: Any = None
+    enable_execute_command: Any = None
+    role_overrides: tuple[tuple[str, Any], ...] = ()
 
     @property
     def is_service(self) -> bool:
@@ -160,6 +167,11 @@ def _event_target_launch(index: StackIndex, target: Resource, launches: list[Tas
         task_definition_path="ecsTarget.taskDefinitionArn",
         source_property="ecsTarget",
         role_path="roleArn",
+        cluster_property="arn",
+        tags=_tag_map(ecs.get("tags")),
+        enable_execute_command=ecs.get("enableExecuteCommand"),
+        role_overrides=_input_overrides("input", target.props.get("input"))
+        + _template_overrides(target),
     ))
 
 
@@ -194,6 +206,10 @@ def _schedule_launch(index: StackIndex, schedule: Resource, launches: list[TaskL
         task_definition_path="target.ecsParameters.taskDefinitionArn",
         source_property="target",
         role_path="target.roleArn",
+        cluster_property="target",
+        tags=_tag_map(ecs.get("tags")),
+        enable_execute_command=ecs.get("enableExecuteCommand"),
+        role_overrides=_input_overrides("target.input", get_path(target, "input")),
     ))
 
 
@@ -278,6 +294,10 @@ def _task_state(index: StackIndex, machine: Resource, name: str, state: dict, wh
         role_path="roleArn",
         state=name,
         integration="runTask" + (match.group("pattern") or ""),
+        cluster_property="definition",
+        tags=_state_tags(_parameter(parameters, "Tags")),
+        enable_execute_command=_parameter(parameters, "EnableExecuteCommand"),
+        role_overrides=_state_overrides(_parameter(parameters, "Overrides"), f"{where}.{key}.Overrides"),
     ))
 
 
@@ -291,6 +311,32 @@ def _parameter(parameters: Any, key: str) -> Any:
     if isinstance(value, str) and value.strip().startswith("{%") and value.strip().endswith("%}"):
         return UNKNOWN
     return value
+
+
+def _state_tags(tags: Any) -> Any:
+    """Step Functions passes RunTask's tags as [{"Key", "Value"}]."""
+    if tags is None or is_unknown(tags):
+        return tags
+    if not isinstance(tags, list):
+        return None
+    found: dict[str, Any] = {}
+    for item in tags:
+        key = _parameter(item, "Key")
+        if not isinstance(key, str):
+            return UNKNOWN
+        found[key] = _parameter(item, "Value")
+    return found
+
+
+def _state_overrides(overrides: Any, path: str) -> tuple[tuple[str, Any], ...]:
+    if is_unknown(overrides):
+        return ((path, UNKNOWN),)
+    found = []
+    for key in ("TaskRoleArn", "ExecutionRoleArn"):
+        value = _parameter(overrides, key)
+        if value is not None:
+            found.append((f"{path}.{key}", value))
+    return tuple(found)
 
 
 _PUBLIC_IP = {"ENABLED": True, "DISABLED": False}
@@ -309,6 +355,40 @@ def _states_network(awsvpc: Any) -> Any:
         "securityGroups": _parameter(awsvpc, "SecurityGroups"),
         "assignPublicIp": public_ip,
     }
+
+
+# --- what EventBridge and Scheduler targets add to the request ---------------------------
+
+
+def _tag_map(tags: Any) -> Any:
+    if tags is None or is_unknown(tags):
+        return tags
+    return dict(tags) if isinstance(tags, dict) else None
+
+
+def _input_overrides(path: str, value: Any) -> tuple[tuple[str, Any], ...]:
+    """Role overrides in a target's `input`: for an ECS target it is RunTask's `overrides` JSON
+    (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskOverride.html)."""
+    if value is None:
+        return ()
+    document = parse_json(value)
+    if is_unknown(document):
+        return ((path, UNKNOWN),)
+    if not isinstance(document, dict):
+        return ()
+    return tuple((f"{path} {key}", document[key]) for key in ("taskRoleArn", "executionRoleArn")
+                 if document.get(key) is not None)
+
+
+def _template_overrides(target: Resource) -> tuple[tuple[str, Any], ...]:
+    """An input transformer's template is filled from the event at run time: a role named there
+    is not known before it runs."""
+    template = get_path(target.props, "inputTransformer", "inputTemplate")
+    if is_unknown(template):
+        return (("inputTransformer.inputTemplate", UNKNOWN),)
+    if isinstance(template, str) and ("taskRoleArn" in template or "executionRoleArn" in template):
+        return (("inputTransformer.inputTemplate", UNKNOWN),)
+    return ()
 
 
 # --- launch type, capacity providers and the cluster's default strategy ------------------

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kit import Findings
+from kit.shown import shown
 from model import ecs as ecs_model
 from model.aws_types import ECS_TASK_DEFINITION, LB_TARGET_GROUP
 from model.ecs import Container
+from model.launchers import TaskLaunch, task_definition_ref
 from model.live_aws import LiveAws
 from model.load_balancing import load_balancer_blocks, target_group_of
-from model.stack_index import StackIndex
+from model.stack_index import Ref, StackIndex
 from model.values import Malformed, Resource, as_int, get_path, is_unknown
 
 
@@ -35,32 +37,48 @@ class LiveByRegion:
 def _task_definition(index: StackIndex, runner: Resource, findings: Findings, live: LiveByRegion) -> Resource | None:
     """The task definition a service or task set runs, read from AWS when it is outside the stack."""
     ref = ecs_model.task_definition_of(index, runner)
+    return _read_task_definition(ref, runner, runner.label, "taskDefinition", findings, live)
+
+
+def task_definition_of_launch(index: StackIndex, launch: TaskLaunch, findings: Findings,
+                              live: LiveByRegion) -> Resource | None:
+    """The task definition any launcher starts (service, task set, EventBridge target, schedule or
+    state machine state), read from AWS when it is outside the stack."""
+    ref = task_definition_ref(index, launch)
+    return _read_task_definition(ref, launch.launcher, launch.where, launch.task_definition_path, findings, live)
+
+
+def _read_task_definition(ref: Ref | None, runner: Resource, where: str, path: str, findings: Findings,
+                          live: LiveByRegion) -> Resource | None:
     if ref is None:
         return None
     if ref.resource is not None:
         return ref.resource
     if not ref.resolved:
-        findings.inconclusive(f"{runner.label} taskDefinition (unknown, and no task definition in the stack it depends on)")
+        findings.inconclusive(f"{where} {path} (unknown, and no task definition in the stack it depends on)")
         return None
     if not isinstance(ref.value, str) or not ref.value:
         findings.violation(
-            f"{runner.label} taskDefinition {ref.value!r} is not a task definition ARN or family; "
+            f"{where} {path} {shown(ref.value)} is not a task definition ARN or family; "
             "set it to the task definition's ARN",
             runner.urn,
         )
         return None
     lookup = live.for_resource(runner).call("ecs", "describe_task_definition", taskDefinition=ref.value)
     if not lookup.ok:
-        findings.inconclusive(f"{runner.label} task definition {ref.value!r} outside the stack ({lookup.reason})")
+        findings.inconclusive(f"{where} task definition {shown(ref.value)} outside the stack ({lookup.reason})")
         return None
     data = lookup.data.get("taskDefinition") if isinstance(lookup.data.get("taskDefinition"), dict) else {}
     props = {
+        "arn": data.get("taskDefinitionArn"),
         "family": data.get("family"),
         "containerDefinitions": data.get("containerDefinitions") or [],
         "networkMode": data.get("networkMode"),
         "requiresCompatibilities": data.get("requiresCompatibilities"),
         "cpu": data.get("cpu"),
         "memory": data.get("memory"),
+        "executionRoleArn": data.get("executionRoleArn"),
+        "taskRoleArn": data.get("taskRoleArn"),
     }
     return Resource(ECS_TASK_DEFINITION, ref.value.rsplit("/", 1)[-1], runner.urn, props)
 
