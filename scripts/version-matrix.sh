@@ -49,6 +49,12 @@ build pulumi-3.165-aws-6 "$CORPUS/pinned-pulumi-3-165-aws-6/requirements.txt"
 [ -x .venv/bin/python ] || { echo "matrix: .venv is missing; run make venv" >&2; exit 2; }
 echo "matrix: dev is .venv — $(pins .venv)"
 
+# The environments are installed --no-compile, so the modules a program imports are compiled when
+# first imported. Their bytecode is kept under .cache (not beside the sources, not in the tree), so
+# that happens once, not in every run, even where PYTHONDONTWRITEBYTECODE is set.
+export PYTHONPYCACHEPREFIX="$PWD/$MATRIX_DIR/pycache"
+unset PYTHONDONTWRITEBYTECODE
+
 environments="pulumi-3.86-aws-5=$PWD/$MATRIX_DIR/pulumi-3.86-aws-5"
 environments+=",pulumi-3.165-aws-6=$PWD/$MATRIX_DIR/pulumi-3.165-aws-6"
 environments+=",dev=$PWD/.venv"

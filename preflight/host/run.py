@@ -27,7 +27,7 @@ from pulumi.runtime.stack import run_in_stack
 from .construction import Constructions
 from .invokes import Invokes
 from .monitor import InvokeAnswers, MissingStackOutputs, RecordingMonitor
-from .sdk_compat import settings_kwargs
+from .sdk_compat import run_in_stack_awaits_the_program, settings_kwargs
 
 
 class _LogCollector(logging.Handler):
@@ -118,7 +118,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(run_in_stack(lambda: _program(main_path)))
+        program = (lambda: _program(main_path)) if run_in_stack_awaits_the_program() else (
+            lambda: runpy.run_path(str(main_path), run_name="__main__"))
+        loop.run_until_complete(run_in_stack(program))
     except BaseException as exc:  # noqa: BLE001 - every failure of the user's program is reported
         error = describe_error(exc, answers, monitor, project_dir)
     stream.close()
@@ -139,7 +141,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
 async def _program(main_path: Path) -> None:
     """The program, as the language host's executor runs it inside `run_in_stack` - one event-loop
-    turn later, so the root Stack's registration is under way when the program's begin.
+    turn later, so the root Stack's registration is under way when the program's begin (on SDKs whose
+    `run_in_stack` awaits the program; older ones call it inside `Stack.__init__`).
 
     Same registrations, same values: only the SDK's bookkeeping changes. Its `wait_for_rpcs` first
     drains the RPCs it has seen start, then waits on every outstanding output, one completion at a

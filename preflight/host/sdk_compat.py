@@ -108,3 +108,11 @@ def _source(function: Any) -> str:
         return inspect.getsource(function)
     except (OSError, TypeError):
         return ""
+
+
+def run_in_stack_awaits_the_program() -> bool:
+    """Whether this SDK's `run_in_stack` awaits what the program function returns (newer SDKs);
+    older ones call it inside `Stack.__init__` and drop the result."""
+    from pulumi.runtime import stack
+
+    return "isawaitable" in _source(stack.run_in_stack)
