@@ -171,7 +171,7 @@ class _Judge:
             return
         trust = json.dumps({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
         self.findings.violation(
-            f"{launch.where} role {role.label}: its trust policy does not let {service} assume it "
+            f"{launch.where} role {_named(role)}: its trust policy does not let {service} assume it "
             f"({verdict.reason}), so {_trust_outcome(launch)} Add this statement to the role's assumeRolePolicy: "
             f"{trust}", launch.launcher.urn)
 
@@ -275,9 +275,19 @@ def _denied_message(launch: TaskLaunch, role: RoleView, place: Place, failed: li
     denies = sorted({verdict.source for _, verdict in failed if verdict.decision is Decision.DENIED and verdict.source})
     fix = f"Remove or narrow the Deny in {and_joined(denies)}; then the role needs " if denies else \
         "Add to the role's policy "
-    return (f"{launch.where} role {role.label} may not call {and_joined(clauses)}. {_sentence(_outcome(launch))}: "
-            f"AWS answers {error}. {fix}{'the statements ' if len(statements) > 1 else 'the statement '}"
-            f"{' '.join(statements)}")
+    if launch.launcher.type == STATE_MACHINE and any(n.request.action.startswith("events:") for n, _ in failed):
+        # Step Functions creates the .sync managed rule with the role when the state machine is created.
+        result = (f"CreateStateMachine fails with: AccessDeniedException: '{shown(role.arn)}' is not authorized to "
+                  "create managed-rule.")
+    else:
+        result = f"{_sentence(_outcome(launch))}: AWS answers {error}."
+    return (f"{launch.where} role {_named(role)} may not call {and_joined(clauses)}. {result} "
+            f"{fix}{'the statements ' if len(statements) > 1 else 'the statement '}{' '.join(statements)}")
+
+
+def _named(role: RoleView) -> str:
+    """A role as messages name it: its label, and its ARN when that says more (a physical name)."""
+    return role.label if role.label == role.arn else f"{role.label} ({shown(role.arn)})"
 
 
 # ---------------------------------------------------------------- names and ARNs
@@ -293,8 +303,8 @@ def _outcome(launch: TaskLaunch) -> str:
         return "every run of the rule fails to start the task (the rule's FailedInvocations metric counts them)"
     if launch.launcher.type == SCHEDULE:
         return ("every run of the schedule fails to start the task (the schedule's TargetErrorCount metric counts "
-                "them)")
-    return f"every execution fails in state '{launch.state}'"
+                "them, and a dead-letter queue, when set, receives the event with ERROR_CODE AccessDeniedException)")
+    return f"every execution fails in state '{launch.state}' with States.TaskFailed"
 
 
 def _sentence(text: str) -> str:
@@ -305,6 +315,9 @@ def _trust_outcome(launch: TaskLaunch) -> str:
     if launch.launcher.type == STATE_MACHINE:
         return ("CreateStateMachine fails with: AccessDeniedException: Neither the global service principal "
                 "states.amazonaws.com, nor the regional one is authorized to assume the provided role.")
+    if launch.launcher.type == SCHEDULE:
+        return ("CreateSchedule fails with: ValidationException: The execution role you provide must allow AWS "
+                "EventBridge Scheduler to assume the role.")
     return f"{_outcome(launch)}."
 
 

@@ -21,6 +21,7 @@ LAUNCHER = "report-launcher"
 LAUNCHER_ARN = f"arn:aws:iam::{ACCOUNT}:role/{LAUNCHER}"
 SYNC_RULE_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/StepFunctionsGetEventsForECSTaskRule"
 PRINCIPAL = f"arn:aws:sts::{ACCOUNT}:assumed-role/{LAUNCHER}/<session>"
+NAMED = f"Role '{LAUNCHER}' ({LAUNCHER_ARN})"
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -140,11 +141,12 @@ def test_a_schedule_without_pass_role_quotes_the_access_denied_error():
     outcome = run_stack(RULE, schedule([RUN_TASK]), OFF)
 
     assert outcome.messages == [
-        f"Schedule 'nightly' role Role '{LAUNCHER}' may not call iam:PassRole on {EXEC_ARN} (the execution role "
+        f"Schedule 'nightly' role {NAMED} may not call iam:PassRole on {EXEC_ARN} (the execution role "
         f"Role 'report-execution' of TaskDefinition 'report': no statement allows iam:PassRole on {EXEC_ARN}) and "
         f"iam:PassRole on {TASK_ROLE_ARN} (the task role Role 'report-task' of TaskDefinition 'report': no statement "
         f"allows iam:PassRole on {TASK_ROLE_ARN}). Every run of the schedule fails to start the task (the schedule's "
-        f"TargetErrorCount metric counts them): AWS answers {denied('iam:PassRole', EXEC_ARN)}. Add to the role's "
+        f"TargetErrorCount metric counts them, and a dead-letter queue, when set, receives the event with ERROR_CODE "
+        f"AccessDeniedException): AWS answers {denied('iam:PassRole', EXEC_ARN)}. Add to the role's "
         f"policy the statements {PASS_ROLE_FIX % EXEC_ARN} {PASS_ROLE_FIX % TASK_ROLE_ARN}"
     ]
 
@@ -155,7 +157,7 @@ def test_pass_role_to_another_service_does_not_let_ecs_tasks_receive_the_role():
 
     assert len(outcome.messages) == 1
     assert outcome.messages[0].startswith(
-        f"EventTarget 'nightly' role Role '{LAUNCHER}' may not call iam:PassRole on {EXEC_ARN} (the execution role "
+        f"EventTarget 'nightly' role {NAMED} may not call iam:PassRole on {EXEC_ARN} (the execution role "
         f"Role 'report-execution' of TaskDefinition 'report': no statement allows iam:PassRole on {EXEC_ARN})")
     assert f"{EVENTS_OUTCOME}: AWS answers {denied('iam:PassRole', EXEC_ARN)}." in outcome.messages[0]
 
@@ -166,10 +168,10 @@ def test_a_task_role_override_must_be_passable_too():
 
     assert len(outcome.messages) == 1
     assert outcome.messages[0].startswith(
-        f"StateMachine 'etl' state 'Report' role Role '{LAUNCHER}' may not call iam:PassRole on {override} (the role "
+        f"StateMachine 'etl' state 'Report' role {NAMED} may not call iam:PassRole on {override} (the role "
         f"{override} that definition.States.Report.Parameters.Overrides.TaskRoleArn names: no statement allows "
-        f"iam:PassRole on {override}). Every execution fails in state 'Report': AWS answers "
-        f"{denied('iam:PassRole', override)}.")
+        f"iam:PassRole on {override}). Every execution fails in state 'Report' with "
+        f"States.TaskFailed: AWS answers {denied('iam:PassRole', override)}.")
 
 
 def test_an_explicit_deny_is_named_as_the_way_out():
@@ -177,7 +179,7 @@ def test_an_explicit_deny_is_named_as_the_way_out():
     outcome = run_stack(RULE, event_target([RUN_TASK, PASS_ROLE, deny]), OFF)
 
     assert outcome.messages == [
-        f"EventTarget 'nightly' role Role '{LAUNCHER}' may not call iam:PassRole on {TASK_ROLE_ARN} (the task role "
+        f"EventTarget 'nightly' role {NAMED} may not call iam:PassRole on {TASK_ROLE_ARN} (the task role "
         f"Role 'report-task' of TaskDefinition 'report': iam:PassRole on {TASK_ROLE_ARN} is denied by statement 3 of "
         f"RolePolicy '{LAUNCHER}-run'). {EVENTS_OUTCOME}: AWS answers User: {PRINCIPAL} is not authorized to "
         f"perform: iam:PassRole on resource: {TASK_ROLE_ARN} with an explicit deny in an identity-based policy. "
@@ -194,7 +196,7 @@ def test_run_task_conditioned_on_another_cluster_is_refused():
     outcome = run_stack(RULE, event_target([other, PASS_ROLE]), OFF)
 
     assert outcome.messages == [
-        f"EventTarget 'nightly' role Role '{LAUNCHER}' may not call ecs:RunTask on {TASK_ARN} (TaskDefinition "
+        f"EventTarget 'nightly' role {NAMED} may not call ecs:RunTask on {TASK_ARN} (TaskDefinition "
         f"'report': no statement allows ecs:RunTask on {TASK_ARN}). {EVENTS_OUTCOME}: AWS answers "
         f"{denied('ecs:RunTask', TASK_ARN)}. Add to the role's policy the statement "
         f'{{"Effect": "Allow", "Action": "ecs:RunTask", "Resource": "{FAMILY_ARN}", "Condition": {{"ArnEquals": '
@@ -206,7 +208,7 @@ def test_run_task_on_another_revision_is_refused_and_the_family_wildcard_allows_
     pinned = {**RUN_TASK, "Resource": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/report:2"}
 
     assert run_stack(RULE, schedule([pinned, PASS_ROLE]), OFF).messages[0].startswith(
-        f"Schedule 'nightly' role Role '{LAUNCHER}' may not call ecs:RunTask on {TASK_ARN}")
+        f"Schedule 'nightly' role {NAMED} may not call ecs:RunTask on {TASK_ARN}")
     assert run_stack(RULE, schedule([RUN_TASK, PASS_ROLE]), OFF).messages == []
 
 
@@ -227,7 +229,7 @@ def test_tags_on_the_request_need_tag_resource_for_run_task():
 
     assert len(outcome.messages) == 1
     assert outcome.messages[0].startswith(
-        f"EventTarget 'nightly' role Role '{LAUNCHER}' may not call ecs:TagResource on arn:aws:ecs:{REGION}:"
+        f"EventTarget 'nightly' role {NAMED} may not call ecs:TagResource on arn:aws:ecs:{REGION}:"
         f"{ACCOUNT}:task/jobs/<unknown> (the tags it puts on the task: no statement allows ecs:TagResource")
     assert outcome.messages[0].endswith(
         '{"Effect": "Allow", "Action": "ecs:TagResource", "Resource": "*", "Condition": {"StringEquals": '
@@ -241,12 +243,12 @@ def test_run_task_sync_without_the_events_rule_permissions_is_refused():
     outcome = run_stack(RULE, state_machine([RUN_TASK, PASS_ROLE, SYNC[0]]), OFF)
 
     assert outcome.messages == [
-        f"StateMachine 'etl' state 'Report' role Role '{LAUNCHER}' may not call events:PutTargets on {SYNC_RULE_ARN} "
+        f"StateMachine 'etl' state 'Report' role {NAMED} may not call events:PutTargets on {SYNC_RULE_ARN} "
         f"(the events rule .sync waits with: no statement allows events:PutTargets on {SYNC_RULE_ARN}), "
         f"events:PutRule on {SYNC_RULE_ARN} (the events rule .sync waits with: no statement allows events:PutRule on "
         f"{SYNC_RULE_ARN}) and events:DescribeRule on {SYNC_RULE_ARN} (the events rule .sync waits with: no "
-        f"statement allows events:DescribeRule on {SYNC_RULE_ARN}). Every execution fails in state 'Report': AWS "
-        f"answers {denied('events:PutTargets', SYNC_RULE_ARN)}. Add to the role's policy the statement "
+        f"statement allows events:DescribeRule on {SYNC_RULE_ARN}). CreateStateMachine fails with: "
+        f"AccessDeniedException: '{LAUNCHER_ARN}' is not authorized to create managed-rule. Add to the role's policy the statement "
         f'{{"Effect": "Allow", "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"], '
         f'"Resource": "{SYNC_RULE_ARN}"}}'
     ]
@@ -282,10 +284,10 @@ def test_a_schedule_role_that_trusts_events_instead_of_scheduler_is_refused():
     outcome = run_stack(RULE, schedule(service="events.amazonaws.com"), OFF)
 
     assert outcome.messages == [
-        f"Schedule 'nightly' role Role '{LAUNCHER}': its trust policy does not let scheduler.amazonaws.com assume it "
+        f"Schedule 'nightly' role {NAMED}: its trust policy does not let scheduler.amazonaws.com assume it "
         f"(no statement of the trust policy (assumeRolePolicy) of Role '{LAUNCHER}' lets scheduler.amazonaws.com "
-        "calling sts:AssumeRole), so every run of the schedule fails to start the task (the schedule's "
-        "TargetErrorCount metric counts them). Add this statement to the role's assumeRolePolicy: "
+        "calling sts:AssumeRole), so CreateSchedule fails with: ValidationException: The execution role you provide "
+        "must allow AWS EventBridge Scheduler to assume the role. Add this statement to the role's assumeRolePolicy: "
         '{"Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole"}'
     ]
 
@@ -294,7 +296,7 @@ def test_a_state_machine_role_without_states_trust_quotes_create_state_machine()
     outcome = run_stack(RULE, state_machine(service="events.amazonaws.com"), OFF)
 
     assert outcome.messages == [
-        f"StateMachine 'etl' state 'Report' role Role '{LAUNCHER}': its trust policy does not let "
+        f"StateMachine 'etl' state 'Report' role {NAMED}: its trust policy does not let "
         f"states.amazonaws.com assume it (no statement of the trust policy (assumeRolePolicy) of Role '{LAUNCHER}' "
         "lets states.amazonaws.com calling sts:AssumeRole), so CreateStateMachine fails with: "
         "AccessDeniedException: Neither the global service principal states.amazonaws.com, nor the regional one is "
@@ -319,7 +321,7 @@ def test_a_trust_condition_on_another_source_account_is_refused():
 
     assert len(outcome.messages) == 1
     assert outcome.messages[0].startswith(
-        f"EventTarget 'nightly' role Role '{LAUNCHER}': its trust policy does not let events.amazonaws.com assume it")
+        f"EventTarget 'nightly' role {NAMED}: its trust policy does not let events.amazonaws.com assume it")
 
 
 def test_a_launcher_role_outside_the_stack_without_look_ups_is_inconclusive_naming_it():
