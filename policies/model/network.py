@@ -28,6 +28,7 @@ from model.aws_types import (
     EC2_VPC_ENDPOINT,
 )
 from model.live_aws import LiveAws
+from model.network_acls import NetworkAcls
 from model.network_groups import EndpointsAndGroups
 from model.network_records import (
     ROUTE_TABLES,
@@ -50,10 +51,22 @@ from model.network_records import (
     outside,
 )
 from model.stack_index import Ref, StackIndex
-from model.values import Resource, is_unknown
+from model.values import Resource, in_words, is_unknown
+
+# The resource kinds a route's target property may depend on, by property.
+_TARGET_KINDS = {
+    "transitGatewayId": ("TransitGateway", "VpcAttachment"),
+    "networkInterfaceId": ("NetworkInterface",),
+    "vpcPeeringConnectionId": ("VpcPeeringConnection", "VpcPeeringConnectionAccepter"),
+    "egressOnlyGatewayId": ("EgressOnlyInternetGateway",),
+    "vpcEndpointId": ("VpcEndpoint",),
+    "instanceId": ("Instance",),
+    "carrierGatewayId": ("CarrierGateway",),
+    "localGatewayId": ("LocalGateway",),
+}
 
 
-class Network(EndpointsAndGroups):
+class Network(EndpointsAndGroups, NetworkAcls):
     """Answers network questions about one stack, looking outside it through `live`."""
 
     def __init__(self, index: StackIndex, live: LiveAws):
@@ -64,6 +77,7 @@ class Network(EndpointsAndGroups):
         self._groups: dict[str, SecurityGroup | Unsure] = {}
         self._endpoints: dict[str, tuple[list[Endpoint], tuple[str, ...]]] = {}
         self._gateways: dict[str, InternetGateway | Unsure] = {}
+        self._acls: dict = {}
 
     # identity ---------------------------------------------------------------------------
 
@@ -74,7 +88,7 @@ class Network(EndpointsAndGroups):
         if known_str(ref.value):
             return ref.value
         if not is_unknown(ref.value):
-            return Unsure.of(f"{owner.label} {prop} ({kind}: {ref.value!r} is not an ID)")
+            return Unsure.of(f"{owner.label} {prop} ({kind}: {in_words(ref.value)} is not an ID)")
         return Unsure.of(f"{owner.label} {prop} ({kind}: an unknown value that no resource in the stack supplies)")
 
     def id_key(self, value: Any, types: Any) -> str | None:
@@ -199,8 +213,11 @@ class Network(EndpointsAndGroups):
             if self._default_table_of(default, vpc):
                 return self.route_table(default.urn)
         if vpc.resource is not None and vpc.resource.type == EC2_VPC:
-            # A VPC created here starts with a main table holding only the local route.
-            return RouteTable(f"{vpc.key}#main", f"the main route table of {vpc.label}", [], implicit=True)
+            # A VPC created here starts with a main table holding only the local route; aws.ec2.Route
+            # resources on vpc.main_route_table_id (or default_route_table_id, the same table) add to it.
+            return RouteTable(f"{vpc.key}#main", f"the main route table of {vpc.label}",
+                              self._separate_routes(lambda route: self._on_main_table(route, vpc.resource)),
+                              implicit=True)
         vpc_id = vpc.key if vpc.resource is None else vpc.resource.get("id")
         if not known_str(vpc_id):
             return Unsure.of(f"the main route table of {vpc.label} (its ID is known after update)")
@@ -213,6 +230,12 @@ class Network(EndpointsAndGroups):
         if not tables:
             return Unsure.of(f"{what}: not found")
         return self._route_table_from_answer(tables[0])
+
+    def _on_main_table(self, route: Resource, vpc: Resource) -> bool:
+        if vpc.urn in route.property_dependencies.get("routeTableId", []):
+            return True
+        value = route.get("routeTableId")
+        return known_str(value) and value in (vpc.get("mainRouteTableId"), vpc.get("defaultRouteTableId"))
 
     def _vpc_matches(self, owner: Resource, vpc: Vpc) -> bool:
         value = owner.get("vpcId")
@@ -285,6 +308,12 @@ class Network(EndpointsAndGroups):
                              gateway=self.id_key(gateway, EC2_INTERNET_GATEWAY) if kind == "igw" else None)
             prop = prop or "gatewayId"
             gateways = self.index.dependencies_of_type(owner, prop, EC2_INTERNET_GATEWAY)
+            if not gateways:
+                # gateway_id=attachment.internet_gateway_id: the attachment names the gateway.
+                for attachment in self.index.dependencies_of_type(owner, prop, EC2_INTERNET_GATEWAY_ATTACHMENT):
+                    gateways += [ref.resource for ref in self.index.refs(
+                        attachment, "internetGatewayId", attachment.get("internetGatewayId"), EC2_INTERNET_GATEWAY)
+                        if ref.resource is not None and ref.resource not in gateways]
             if len(gateways) == 1:
                 return Route(destination, "igw", gateway, gateway=gateways[0].urn)
             if gateways:
@@ -296,8 +325,20 @@ class Network(EndpointsAndGroups):
         for other in ("transitGatewayId", "networkInterfaceId", "vpcPeeringConnectionId", "egressOnlyGatewayId",
                       "vpcEndpointId", "localGatewayId", "carrierGatewayId", "coreNetworkArn"):
             if route.get(other) is not None:
-                return Route(destination, "other", f"{other} {route.get(other)!r}")
+                return Route(destination, "other", self._target_text(owner, prop or other, other, route.get(other)))
+        if route.get("instanceId") is not None:  # older providers route to an instance directly
+            return Route(destination, "other", self._target_text(owner, prop or "instanceId", "instanceId",
+                                                                 route.get("instanceId")))
         return Route(destination, "other", None)
+
+    def _target_text(self, owner: Resource, prop: str, field: str, value: Any) -> str:
+        """How a message names a route's target: the stack resource behind it, else the ID."""
+        resources = [self.index.get(urn) for urn in owner.property_dependencies.get(prop, [])]
+        named = [r for r in resources if r is not None and r.type.split(":")[-1] in _TARGET_KINDS.get(field, ())]
+        if named:
+            shown = f" {in_words(value)}" if known_str(value) else ""
+            return f"{named[0].label} ({field}{shown})"
+        return f"{field} {in_words(value)}"
 
     def _gateway_kind(self, gateway: str) -> str:
         if gateway == "local":
@@ -312,10 +353,13 @@ class Network(EndpointsAndGroups):
         table_id = table.get("RouteTableId", "")
         routes = []
         for item in table.get("Routes") or []:
-            if item.get("State") == "blackhole":
-                continue
             destination = item.get("DestinationCidrBlock") or item.get("DestinationPrefixListId")
-            if item.get("NatGatewayId"):
+            if item.get("State") == "blackhole":
+                # The target is gone (a deleted NAT gateway, a detached gateway): AWS drops the traffic.
+                target = next((f"{k} '{v}'" for k, v in item.items() if k.endswith("Id") and isinstance(v, str)
+                               and k not in ("DestinationPrefixListId",)), "a target that no longer exists")
+                routes.append(Route(destination, "blackhole", target))
+            elif item.get("NatGatewayId"):
                 routes.append(Route(destination, "nat", item["NatGatewayId"], self.nat(self.id_key(
                     item["NatGatewayId"], EC2_NAT_GATEWAY))))
             elif item.get("GatewayId"):
@@ -323,7 +367,8 @@ class Network(EndpointsAndGroups):
                 routes.append(Route(destination, kind, item["GatewayId"], gateway=self.id_key(
                     item["GatewayId"], EC2_INTERNET_GATEWAY) if kind == "igw" else None))
             else:
-                target = next((f"{k} {v!r}" for k, v in item.items() if k.endswith("Id") and k != "GatewayId"), None)
+                target = next((f"{k} '{v}'" for k, v in item.items() if k.endswith("Id") and k != "GatewayId"
+                               and isinstance(v, str)), None)
                 routes.append(Route(destination, "other", target))
         routes.extend(self._separate_routes(lambda route: route.get("routeTableId") == table_id))
         return RouteTable(table_id, outside("route table", table_id), routes)
@@ -398,7 +443,9 @@ class Network(EndpointsAndGroups):
         if resource is not None:
             subnet_keys = self.keys(resource, "subnetId", resource.get("subnetId"), SUBNETS, "subnet")
             subnet = self.subnet(subnet_keys[0]) if subnet_keys else None
-            return NatGateway(resource.urn, resource.label, resource.get("connectivityType") or "public",
+            connectivity = resource.get("connectivityType")
+            # The provider's default connectivityType is "public".
+            return NatGateway(resource.urn, resource.label, "public" if connectivity is None else connectivity,
                               "available", subnet)
         what = outside("NAT gateway", key)
         data = self._lookup(what, "describe_nat_gateways", NatGatewayIds=[key])

@@ -85,6 +85,8 @@ class EndpointsAndGroups:
             subnets=[self.subnet(k) for k in subnet_keys],
             security_groups=groups,
             route_tables=table_keys,
+            policy=resource.get("policy"),
+            endpoint_id=resource.get("id"),
         )
 
     def _endpoint_from_answer(self, item: dict) -> Endpoint:
@@ -100,6 +102,8 @@ class EndpointsAndGroups:
             security_groups=[self.id_key(g.get("GroupId"), SECURITY_GROUPS) for g in item.get("Groups") or []
                              if g.get("GroupId")],
             route_tables=[self.id_key(t, ROUTE_TABLES) for t in item.get("RouteTableIds") or []],
+            policy=item.get("PolicyDocument"),
+            endpoint_id=endpoint_id,
         )
 
     # security groups --------------------------------------------------------------------

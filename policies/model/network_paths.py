@@ -17,12 +17,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from model import ecs as ecs_model
+from model.aws_types import ECS_SERVICE, ECS_TASK_SET
 from model.network import Network
+from model.network_crossings import judge_crossings, through_nat, to_endpoint_subnet, to_public
+from model.network_endpoint_policies import PRESIGNED, Caller, evaluate_endpoint_policy
+from model.network_needs import INTERNET, Need
 from model.network_records import (
     ANYWHERE,
     HTTPS,
     Endpoint,
+    Route,
     RouteTable,
     SecurityGroup,
     Subnet,
@@ -33,29 +37,10 @@ from model.network_records import (
     any_of,
     cidr_covers,
     is_public_cidr,
+    known_str,
 )
-from model.values import Resource, is_unknown
-
-INTERNET = "internet"
-
-
-SERVICE_NAMES = {
-    "ecr.api": "ECR API",
-    "ecr.dkr": "ECR DKR",
-    "s3": "S3",
-    "logs": "CloudWatch Logs",
-    "ssm": "SSM",
-    "secretsmanager": "Secrets Manager",
-}
-
-
-@dataclass(frozen=True)
-class Need:
-    """An AWS service (or the internet) a task needs at start; `region` None means the task's own."""
-
-    service: str
-    region: str | None
-    why: str
+from model.network_routes import destinations_of, internet_routes
+from model.values import Resource, in_words, is_unknown
 
 
 @dataclass(frozen=True)
@@ -68,74 +53,17 @@ class Leg:
     weight: int = 0
 
 
-def _arn_parts(value: str) -> tuple[str, str] | None:
-    parts = value.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn":
-        return None
-    return parts[2], parts[3]
-
-
-def needs_of(containers: list[ecs_model.Container], registry_needs: bool) -> tuple[list[Need], list[str]]:
-    """(needs, unknown items). `registry_needs` selects ECR's needs, else the other services'."""
-    needs: list[Need] = []
-    unknown: list[str] = []
-
-    def add(need: Need) -> None:
-        if all((n.service, n.region) != (need.service, need.region) for n in needs):
-            needs.append(need)
-
-    for container in containers:
-        name = container.name if isinstance(container.name, str) else "?"
-        image = ecs_model.parse_image(container.image)
-        if registry_needs:
-            if is_unknown(container.image):
-                unknown.append(f"the image of container '{name}'")
-            elif image is not None and image.is_private_ecr:
-                for service in ("ecr.api", "ecr.dkr", "s3"):
-                    add(Need(service, image.region, f"image {container.image}"))
-            continue
-        if is_unknown(container.image):
-            unknown.append(f"the image of container '{name}'")
-        elif image is not None and not image.is_private_ecr:
-            add(Need(INTERNET, None, f"image {container.image} from registry {image.registry}"))
-        if container.uses_awslogs:
-            region = container.log_options.get("awslogs-region")
-            add(Need("logs", region if isinstance(region, str) else None, f"awslogs in container '{name}'"))
-        elif is_unknown(container.log_driver):
-            unknown.append(f"the log driver of container '{name}'")
-        references = [value for _, value in container.secrets]
-        credentials = container.raw.get("repositoryCredentials")
-        if isinstance(credentials, dict) and credentials.get("credentialsParameter") is not None:
-            references.append(credentials.get("credentialsParameter"))
-        for value in references:
-            if not isinstance(value, str) or is_unknown(value):
-                unknown.append(f"a secret valueFrom of container '{name}'")
-                continue
-            parts = _arn_parts(value)
-            if parts is None:
-                add(Need("ssm", None, f"secrets of container '{name}'"))
-            elif parts[0] in ("ssm", "secretsmanager"):
-                add(Need(parts[0], parts[1] or None, f"secrets of container '{name}'"))
-    return needs, unknown
-
-
-def endpoint_service_name(need: Need, region: str) -> str:
-    return f"com.amazonaws.{need.region or region}.{need.service}"
-
-
-def describe_need(need: Need, region: str) -> str:
-    if need.service == INTERNET:
-        return f"the internet ({need.why})"
-    return f"{SERVICE_NAMES[need.service]} ({endpoint_service_name(need, region)})"
-
-
 class Reach:
     """Evaluates the paths from one runner's tasks in one subnet."""
 
     def __init__(self, network: Network, runner: Resource, subnet: Subnet, route_table: RouteTable,
-                 groups: list[SecurityGroup | Unsure], public_ip: Any):
+                 groups: list[SecurityGroup | Unsure], public_ip: Any, caller: Caller | None = None,
+                 label: str | None = None, fargate: bool | None = None):
         self.network = network
         self.runner = runner
+        self.label = label or runner.label
+        self.fargate = fargate
+        self.caller = caller
         self.subnet = subnet
         self.route_table = route_table
         self.groups = groups
@@ -148,57 +76,87 @@ class Reach:
     # the internet, directly or through NAT
 
     def internet(self) -> Leg:
-        route = _default_route(self.route_table)
+        """Every route that wins for some public address must lead out, and the packets must pass
+        the task security groups and the network ACLs on the way."""
+        routes = internet_routes(self.route_table)
+        if isinstance(routes, Unsure):
+            return Leg(routes)
+        legs = [self._route_leg(group) for group in _by_target(routes)]
+        ok = _combine(legs, self.route_table.label)
+        if ok.ok is not True:
+            return ok
+        crossings = to_public(self.subnet)
+        for route in routes:
+            nat = route.nat if route is not None and route.target == "nat" else None
+            if nat is not None and not isinstance(nat, Unsure) and isinstance(nat.subnet, Subnet):
+                crossings += through_nat(self.subnet, nat.subnet)
+        egress = self._egress_to_internet()
+        if egress.ok is False:
+            return egress
+        acl_ok, problem, fix = judge_crossings(self.network, crossings)
+        if acl_ok is False:
+            return Leg(False, problem, fix, 2)
+        return Leg(all_of([egress.ok, acl_ok]))
+
+    def _route_leg(self, routes: list[Route] | None) -> Leg:
+        """Whether the routes (one target) lead to the internet; security groups and ACLs come after."""
         table = self.route_table.label
-        if isinstance(route, Unsure):
-            return Leg(route)
-        if route is None:
+        if routes is None:
             return Leg(False, f"{table} has no default route (0.0.0.0/0) to a NAT gateway or an internet gateway",
                        "Add a 0.0.0.0/0 route to a NAT gateway in a public subnet", 0)
+        route, destination = routes[0], destinations_of(routes)
         if isinstance(route.target, Unsure):
             return Leg(route.target)
         if route.target == "igw":
-            detached = self._detached(route, self.subnet.vpc, f"{table} routes 0.0.0.0/0 to")
-            if detached is not None:
-                return detached
-            launch = launch_type(self.runner)
-            if isinstance(launch, Unsure):
-                return Leg(launch)
-            if launch is not None:
-                return Leg(False, (
-                    f"{table} routes 0.0.0.0/0 to an internet gateway, but {self.runner.label} runs its tasks outside "
-                    f"Fargate ({launch}), where an awsvpc task gets no public IP; a task without a public IP cannot "
-                    "use an internet gateway"),
-                    "Run the tasks in private subnets routed to a NAT gateway, or give them VPC endpoints "
-                    "(networkConfiguration.assignPublicIp applies to Fargate only)", 2)
-            if is_unknown(self.public_ip):
-                return Leg(Unsure.of(f"{self.runner.label} networkConfiguration.assignPublicIp (unknown)"))
-            if self.public_ip is not True:
-                return Leg(False, (
-                    f"{table} routes 0.0.0.0/0 to an internet gateway, but {self.runner.label} "
-                    f"networkConfiguration.assignPublicIp is {_show(self.public_ip)}; a task without a public IP "
-                    "cannot use an internet gateway"),
-                    "Set networkConfiguration.assignPublicIp to true, or run the tasks in private subnets routed "
-                    "to a NAT gateway", 2)
-            return self._egress_to_internet()
+            return self._direct(route, destination)
         if route.target == "nat":
-            return self._through_nat(route)
+            return self._through_nat(route, destination)
+        if route.target == "blackhole":
+            return Leg(False, f"{table} routes {destination} to {route.target_value}, a blackhole route (its target "
+                              "no longer exists)", f"Point the {destination} route at a NAT gateway in a public subnet", 2)
         if route.target == "other":
-            return Leg(Unsure.of(f"{table} routes 0.0.0.0/0 to {route.target_value}; where that traffic leaves "
+            return Leg(Unsure.of(f"{table} routes {destination} to {route.target_value}; where that traffic leaves "
                                  "the network is outside what the pack can see"))
-        return Leg(False, f"{table} routes 0.0.0.0/0 to {route.target_value}, which does not lead to the internet",
-                   "Route 0.0.0.0/0 to a NAT gateway in a public subnet", 1)
+        return Leg(False, f"{table} routes {destination} to {route.target_value}, which does not lead to the internet",
+                   f"Route {destination} to a NAT gateway in a public subnet", 1)
 
-    def _through_nat(self, route) -> Leg:
+    def _direct(self, route: Route, destination: str) -> Leg:
+        table = self.route_table.label
+        detached = self._detached(route, self.subnet.vpc, f"{table} routes {destination} to")
+        if detached is not None:
+            return detached
+        launch = launch_type(self.runner, self.fargate, self.label)
+        if isinstance(launch, Unsure):
+            return Leg(launch)
+        if launch is not None:
+            return Leg(False, (
+                f"{table} routes {destination} to an internet gateway, but {self.label} runs its tasks outside "
+                f"Fargate ({launch}), where an awsvpc task gets no public IP; a task without a public IP cannot "
+                "use an internet gateway"),
+                "Run the tasks in private subnets routed to a NAT gateway, or give them VPC endpoints "
+                "(networkConfiguration.assignPublicIp applies to Fargate only)", 2)
+        if is_unknown(self.public_ip):
+            return Leg(Unsure.of(f"{self.label} networkConfiguration.assignPublicIp (unknown)"))
+        if self.public_ip is not True:
+            return Leg(False, (
+                f"{table} routes {destination} to an internet gateway, but {self.label} "
+                f"networkConfiguration.assignPublicIp is {in_words(self.public_ip)}; a task without a public IP "
+                "cannot use an internet gateway"),
+                "Set networkConfiguration.assignPublicIp to true, or run the tasks in private subnets routed "
+                "to a NAT gateway", 2)
+        return Leg(True)
+
+    def _through_nat(self, route: Route, destination: str) -> Leg:
         nat = route.nat
+        table = self.route_table.label
         if isinstance(nat, Unsure):
             return Leg(nat)
         if is_unknown(nat.connectivity):
             return Leg(Unsure.of(f"{nat.label} connectivityType (unknown)"))
         if nat.connectivity == "private":
-            return Leg(False, f"{self.route_table.label} routes 0.0.0.0/0 to {nat.label}, whose connectivityType "
+            return Leg(False, f"{table} routes {destination} to {nat.label}, whose connectivityType "
                               "is 'private'; a private NAT gateway does not reach the internet",
-                       "Route 0.0.0.0/0 to a public NAT gateway", 2)
+                       f"Route {destination} to a public NAT gateway", 2)
         if isinstance(nat.state, str) and nat.state != "available":
             return Leg(False, f"{nat.label} is in state '{nat.state}'; it must be 'available'",
                        "Use an available NAT gateway", 2)
@@ -209,25 +167,27 @@ class Reach:
         nat_table = self.network.route_table_of(nat.subnet)
         if isinstance(nat_table, Unsure):
             return Leg(nat_table)
-        nat_route = _default_route(nat_table)
-        if isinstance(nat_route, Unsure):
-            return Leg(nat_route)
-        if nat_route is None or nat_route.target != "igw":
+        nat_routes = internet_routes(nat_table)
+        if isinstance(nat_routes, Unsure):
+            return Leg(nat_routes)
+        for nat_route in nat_routes:
             if nat_route is not None and isinstance(nat_route.target, Unsure):
                 return Leg(nat_route.target)
-            return Leg(False, (
-                f"{self.route_table.label} routes 0.0.0.0/0 to {nat.label}, but the NAT gateway's "
-                f"{nat.subnet.label} has no default route to an internet gateway ({nat_table.label})"),
-                "Place the NAT gateway in a public subnet whose route table sends 0.0.0.0/0 to an internet gateway",
-                2)
+            if nat_route is None or nat_route.target != "igw":
+                return Leg(False, (
+                    f"{table} routes {destination} to {nat.label}, but the NAT gateway's "
+                    f"{nat.subnet.label} has no default route to an internet gateway ({nat_table.label})"),
+                    "Place the NAT gateway in a public subnet whose route table sends 0.0.0.0/0 to an internet "
+                    "gateway", 2)
         if isinstance(nat.subnet.vpc, Unsure):
             return Leg(nat.subnet.vpc)
-        detached = self._detached(nat_route, nat.subnet.vpc, (
-            f"{self.route_table.label} routes 0.0.0.0/0 to {nat.label}, but the NAT gateway's {nat.subnet.label} "
-            f"routes 0.0.0.0/0 ({nat_table.label}) to"))
-        if detached is not None:
-            return detached
-        return self._egress_to_internet()
+        for nat_route in nat_routes:
+            detached = self._detached(nat_route, nat.subnet.vpc, (
+                f"{table} routes {destination} to {nat.label}, but the NAT gateway's {nat.subnet.label} "
+                f"routes {nat_route.destination} ({nat_table.label}) to"))
+            if detached is not None:
+                return detached
+        return Leg(True)
 
     def _detached(self, route, vpc_key: str, lead: str) -> Leg | None:
         """None when the route's internet gateway is attached to the VPC; else the broken or unsure leg."""
@@ -284,7 +244,7 @@ class Reach:
             if is_unknown(value):
                 return Leg(Unsure.of(f"{vpc.label} {attribute} (unknown)"))
             if value is not True:
-                return Leg(False, (f"{vpc.label} has {attribute} {_show(value)}; the private DNS names of its "
+                return Leg(False, (f"{vpc.label} has {attribute} {in_words(value)}; the private DNS names of its "
                                    "interface endpoints need enableDnsHostnames and enableDnsSupport true"),
                            f"Set {attribute} to true on the VPC", 3)
         if not endpoint.subnets:
@@ -302,7 +262,33 @@ class Reach:
                                f"TCP 443 from the task security groups ({self.group_labels})"),
                        "Add an ingress rule for TCP 443 from the task security group to the endpoint's security "
                        "group", 3)
-        return Leg(all_of([egress, ingress]))
+        crossings = [c for s in endpoint.subnets if isinstance(s, Subnet) for c in to_endpoint_subnet(self.subnet, s)]
+        acl_ok, problem, fix = judge_crossings(self.network, crossings)
+        if acl_ok is False:
+            return Leg(False, f"{problem}, so {endpoint.label} cannot be reached", fix, 3)
+        unsure_subnets = [s for s in endpoint.subnets if isinstance(s, Unsure)]
+        return Leg(all_of([egress, ingress, acl_ok, *unsure_subnets]))
+
+    def endpoint_policy(self, endpoint: Endpoint, need: Need, vpc_key: str) -> Leg:
+        """The endpoint's policy on every call the task makes through it."""
+        if not need.calls or endpoint.policy in (None, ""):
+            return Leg(True)  # no policy: the endpoint's default policy allows full access
+        s3_layers = need.service == "s3"
+        caller = PRESIGNED if s3_layers else self.caller or Caller(None, None, "the task's execution role")
+        context: dict[str, Any] = {}
+        if not s3_layers:
+            context = {"aws:PrincipalArn": caller.role_arn, "aws:PrincipalAccount": caller.account,
+                       "aws:PrincipalType": "AssumedRole"}
+        vpc = self.network.vpc(vpc_key)
+        vpc_id = vpc.key if vpc.resource is None else vpc.resource.get("id")
+        context["aws:SourceVpc"] = vpc_id
+        context["aws:SourceVpce"] = endpoint.endpoint_id
+        context = {k: v for k, v in context.items() if isinstance(v, str) and not is_unknown(v)}
+        answer = evaluate_endpoint_policy(endpoint.label, endpoint.policy, list(need.calls), caller, context)
+        if answer.ok is False:
+            return Leg(False, answer.problem, f"Allow the call in the policy of {endpoint.label} (an endpoint "
+                                              "policy must allow every call made through the endpoint)", 3)
+        return Leg(answer.ok)
 
     def _endpoint_groups(self, endpoint: Endpoint, vpc_key: str) -> list[SecurityGroup | Unsure]:
         keys = endpoint.security_groups or [self.network.default_group_of(vpc_key)]
@@ -362,7 +348,10 @@ class Reach:
             return Leg(False, (f"the task security groups ({self.group_labels}) allow no outbound TCP 443 to the S3 "
                                f"prefix list of {endpoint.label} or to 0.0.0.0/0"),
                        "Add an egress rule for TCP 443 to the S3 prefix list (or 0.0.0.0/0)", 3)
-        return Leg(ok)
+        acl_ok, problem, fix = judge_crossings(self.network, to_public(self.subnet))
+        if acl_ok is False:
+            return Leg(False, problem, fix, 3)
+        return Leg(all_of([ok, acl_ok]))
 
 
 def _peer_in(peer: Any, keys: set[str]) -> Tri:
@@ -371,16 +360,42 @@ def _peer_in(peer: Any, keys: set[str]) -> Tri:
     return peer in keys
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return str(value).lower()
-    return repr(value)
+def _by_target(routes: list[Route | None]) -> list[list[Route] | None]:
+    """Routes grouped by where they send traffic, so 0.0.0.0/1 and 128.0.0.0/1 to one NAT are judged once."""
+    groups: dict[Any, list[Route] | None] = {}
+    for route in routes:
+        if route is None:
+            groups[None] = None
+            continue
+        nat = route.nat.key if route.nat is not None and not isinstance(route.nat, Unsure) else id(route.nat)
+        value = route.target_value if known_str(route.target_value) else id(route)
+        gateway = route.gateway if isinstance(route.gateway, str) else id(route.gateway)
+        key = (route.target if isinstance(route.target, str) else id(route), value, nat, gateway)
+        groups.setdefault(key, []).append(route)
+    return list(groups.values())
 
 
-def launch_type(runner: Resource) -> str | Unsure | None:
-    """How the runner's tasks are placed when it is not Fargate (text for messages); None for Fargate or unsaid."""
+def _combine(legs: list[Leg], table: str) -> Leg:
+    """All routes must work; when some parts of the public address space work and others do not,
+    whether the service's addresses fall in a broken part cannot be known."""
+    if all(leg.ok is True for leg in legs):
+        return Leg(True)
+    broken = [leg for leg in legs if leg.ok is False]
+    if len(broken) == len(legs):
+        return max(broken, key=lambda leg: leg.weight)
+    if broken:
+        return Leg(Unsure.of(f"{table} sends only part of the public address space on a working path "
+                             f"({broken[0].problem}); whether AWS's addresses for the service fall in that part"))
+    return Leg(all_of([leg.ok for leg in legs]))
+
+
+def launch_type(runner: Resource, fargate: bool | None, label: str) -> str | Unsure | None:
+    """How the tasks are placed when not on Fargate (text for messages); None for Fargate or unsaid."""
+    if runner.type not in (ECS_SERVICE, ECS_TASK_SET):
+        # A scheduled or state-machine launch: the launcher model read its launch type.
+        if fargate is None:
+            return Unsure.of(f"{label} launch type (whether its tasks run on Fargate)")
+        return None if fargate else "its launch type or capacity provider is not FARGATE"
     launch = runner.get("launchType")
     if is_unknown(launch):
         return Unsure.of(f"{runner.label} launchType (unknown)")
@@ -405,18 +420,6 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _default_route(table: RouteTable):
-    unsure: list[str] = []
-    for route in table.routes:
-        if is_unknown(route.destination):
-            unsure.append(f"{table.label} a route destination (unknown)")
-        elif route.destination == ANYWHERE:
-            return route
-        elif route.destination is None and isinstance(route.target, Unsure):
-            unsure.extend(route.target.items)
-    return Unsure(tuple(unsure)) if unsure else None
-
-
 def endpoint_matches(endpoint: Endpoint, need: Need) -> Tri:
     name = endpoint.service_name
     if is_unknown(name):
@@ -439,13 +442,15 @@ def evaluate_need(reach: Reach, need: Need, vpc_key: str) -> Leg:
     interfaces = [e for e in matching if e.endpoint_type == "Interface"]
     captured = [e for e in interfaces if e.private_dns is True]
     if captured:
-        return reach.interface_endpoint(captured[0], vpc_key)
+        leg = reach.interface_endpoint(captured[0], vpc_key)
+        return _then(leg, lambda: reach.endpoint_policy(captured[0], need, vpc_key))
     legs: list[Leg] = []
     if need.service == "s3":
         for gateway in (e for e in matching if e.endpoint_type == "Gateway"):
             associated = any_of(_peer_in(t, {reach.route_table.key}) for t in gateway.route_tables)
             if associated is True:
-                return reach.gateway_endpoint(gateway)
+                leg = reach.gateway_endpoint(gateway)
+                return _then(leg, lambda gateway=gateway: reach.endpoint_policy(gateway, need, vpc_key))
             if isinstance(associated, Unsure):
                 legs.append(Leg(associated))
             else:
@@ -455,7 +460,7 @@ def evaluate_need(reach: Reach, need: Need, vpc_key: str) -> Leg:
         if is_unknown(endpoint.private_dns):
             legs.append(Leg(Unsure.of(f"{endpoint.label} privateDnsEnabled (unknown)")))
         else:
-            legs.append(Leg(False, (f"{endpoint.label} has privateDnsEnabled {_show(endpoint.private_dns)}, so tasks "
+            legs.append(Leg(False, (f"{endpoint.label} has privateDnsEnabled {in_words(endpoint.private_dns)}, so tasks "
                                     "resolve the service's public name and bypass it"),
                             f"Set privateDnsEnabled to true on {endpoint.label}", 3))
     legs.extend(Leg(Unsure.of(f"{e.label} vpcEndpointType (unknown)")) for e in matching if is_unknown(e.endpoint_type))
@@ -467,6 +472,16 @@ def evaluate_need(reach: Reach, need: Need, vpc_key: str) -> Leg:
     if ok is not False:
         return Leg(ok)
     return max(legs, key=lambda leg: leg.weight)
+
+
+def _then(leg: Leg, after) -> Leg:
+    """The path's next check when this one does not already fail it."""
+    if leg.ok is False:
+        return leg
+    nxt = after()
+    if nxt.ok is False:
+        return nxt
+    return Leg(all_of([leg.ok, nxt.ok]))
 
 
 def and_joined(items: Iterable[str]) -> str:

@@ -110,7 +110,7 @@ class Subnet:
 
 @dataclass(frozen=True)
 class Route:
-    """A route; `target` is igw, nat, vpce, local or other, or Unsure; `gateway` keys an igw target."""
+    """A route; `target` is igw, nat, vpce, local, blackhole or other, or Unsure; `gateway` keys an igw target."""
 
     destination: Any
     target: str | Unsure
@@ -156,6 +156,8 @@ class Endpoint:
     subnets: list[Subnet | Unsure]
     security_groups: list[str | Unsure]
     route_tables: list[str | Unsure]
+    policy: Any = None
+    endpoint_id: Any = None
 
 
 @dataclass
@@ -183,9 +185,6 @@ def one_or_many(value: Any) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
-
-
-# --- the model --------------------------------------------------------------------------
 
 
 # --- rule evaluation helpers ----------------------------------------------------------

@@ -8,21 +8,13 @@ import json
 from typing import Any
 
 from model import ecs as ecs_model
-from model.aws_types import ECS_TASK_DEFINITION
+from model.aws_types import ECS_TASK_DEFINITION, IAM_ROLE
+from model.launchers import TaskLaunch, task_definition_ref, task_launches
 from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
 from model.network import Network
-from model.network_paths import (
-    INTERNET,
-    SERVICE_NAMES,
-    Need,
-    Reach,
-    and_joined,
-    describe_need,
-    endpoint_matches,
-    endpoint_service_name,
-    evaluate_need,
-    needs_of,
-)
+from model.network_endpoint_policies import Caller
+from model.network_needs import INTERNET, SERVICE_NAMES, Need, describe_need, endpoint_service_name, needs_of
+from model.network_paths import Reach, and_joined, endpoint_matches, evaluate_need
 from model.network_records import SECURITY_GROUPS, SUBNETS, Subnet, Unsure
 from model.stack_index import StackIndex
 from model.values import Malformed, Resource, is_unknown
@@ -86,11 +78,11 @@ def _zone_text(subnet: Subnet) -> str:
     return subnet.zone if isinstance(subnet.zone, str) else "AZ known after update"
 
 
-def _containers(index: StackIndex, network: Network, runner: Resource) -> list | Unsure | None:
-    """The runner's containers; None when its task definition is not awsvpc (nothing to check)."""
-    ref = ecs_model.task_definition_of(index, runner)
+def _containers(index: StackIndex, network: Network, launch: TaskLaunch) -> list | Unsure | None:
+    """The launch's containers; None when its task definition is not awsvpc (nothing to check)."""
+    ref = task_definition_ref(index, launch)
     if ref is None:
-        return Unsure.of(f"{runner.label} taskDefinition (missing)")
+        return Unsure.of(f"{launch.where} {launch.task_definition_path} (missing)")
     if ref.resource is not None:
         mode = ecs_model.network_mode(ref.resource)
         if isinstance(mode, str) and mode != "awsvpc":
@@ -102,7 +94,8 @@ def _containers(index: StackIndex, network: Network, runner: Resource) -> list |
             return Unsure.of(f"{ref.resource.label} containerDefinitions ({containers.error})")
         return containers
     if not isinstance(ref.value, str) or is_unknown(ref.value):
-        return Unsure.of(f"{runner.label} taskDefinition (an unknown value that no task definition here supplies)")
+        return Unsure.of(f"{launch.where} {launch.task_definition_path} (an unknown value that no task definition "
+                         "here supplies)")
     answer = network.live.call("ecs", "describe_task_definition", taskDefinition=ref.value)
     what = f"task definition {ref.value} (outside the stack)"
     if not answer.ok:
@@ -113,57 +106,100 @@ def _containers(index: StackIndex, network: Network, runner: Resource) -> list |
     return ecs_model.containers_of(stand_in)
 
 
+def _account(containers: list) -> str | None:
+    images = [ecs_model.parse_image(c.image) for c in containers]
+    return next((i.account for i in images if i is not None and i.account), None)
+
+
+def _caller(index: StackIndex, launch: TaskLaunch, containers: list) -> Caller | None:
+    """The execution role that signs the task's calls at start, as endpoint policies see it."""
+    ref = task_definition_ref(index, launch)
+    definition = ref.resource if ref is not None else None
+    if definition is None:
+        return None
+    value = definition.get("executionRoleArn")
+    account = _account(containers)
+    if value is None:
+        return None
+    refs = index.refs(definition, "executionRoleArn", value, IAM_ROLE, keys=("arn", "name", "id"))
+    role = refs[0].resource if refs else None
+    if role is None:
+        if isinstance(value, str) and not is_unknown(value) and value.startswith("arn:"):
+            return Caller(value, value.split(":")[4] or account, f"the execution role {value}")
+        return None
+    arn = role.get("arn")
+    if not isinstance(arn, str) or is_unknown(arn):
+        name, path = role.get("name"), role.get("path")
+        path = path if isinstance(path, str) and not is_unknown(path) else "/"
+        arn = f"arn:aws:iam::{account}:role{path}{name}" if isinstance(name, str) and account else None
+        if isinstance(name, str) and is_unknown(name):
+            arn = None
+    return Caller(arn, account, f"the execution role ({role.label})")
+
+
 def validate_subnet_reach(index: StackIndex, findings, config: dict, registry_needs: bool) -> None:
-    runners = ecs_model.services_and_task_sets(index)
-    if not runners:
-        findings.not_applicable("the stack has no ECS service or task set")
+    launches, unreadable = task_launches(index)
+    if not launches and not unreadable:
+        findings.not_applicable("the stack starts no ECS tasks (no service, task set, EventBridge ECS target, "
+                                "Scheduler schedule or Step Functions runTask state)")
         return
-    provider_region = next((r.provider_props.get("region") for r in runners
-                            if isinstance(r.provider_props.get("region"), str)), "")
+    for item in unreadable:
+        findings.inconclusive(item)
+    provider_region = next((launch.launcher.provider_props.get("region") for launch in launches
+                            if isinstance(launch.launcher.provider_props.get("region"), str)), "")
     network = Network(index, LiveAws.from_config(config, provider_region))
-    for runner in runners:
-        _validate_runner(index, network, runner, findings, config, registry_needs)
+    for launch in launches:
+        _validate_launch(index, network, launch, findings, config, registry_needs)
 
 
-def _validate_runner(index: StackIndex, network: Network, runner: Resource, findings, config: dict,
+def _validate_launch(index: StackIndex, network: Network, launch: TaskLaunch, findings, config: dict,
                      registry_needs: bool) -> None:
-    settings = runner.get("networkConfiguration")
+    settings = launch.network_configuration
     if settings is None:
         return  # bridge or host networking: the tasks use the instance's network
+    where = f"{launch.where} {launch.network_path}"
     if is_unknown(settings):
-        findings.inconclusive(f"{runner.label} networkConfiguration (unknown)")
+        findings.inconclusive(f"{where} (unknown)")
         return
-    containers = _containers(index, network, runner)
+    containers = _containers(index, network, launch)
     if containers is None:
         return
+    caller = None
     if isinstance(containers, Unsure):
         needs, unknown_needs = [], list(containers.items)
     else:
-        needs, unknown_needs = needs_of(containers, registry_needs)
+        region = launch.launcher.provider_props.get("region") or config.get("awsRegion")
+        needs, unknown_needs = needs_of(containers, registry_needs, region if isinstance(region, str) else None,
+                                        _account(containers))
+        caller = _caller(index, launch, containers)
     if not needs and not unknown_needs:
         return
-    subnet_keys = network.keys(runner, "networkConfiguration", ecs_model.subnets_of(runner), SUBNETS, "subnet")
+    owner, prop = launch.launcher, launch.network_path.split(".")[0]
+    subnets = settings.get("subnets") if isinstance(settings, dict) else None
+    subnet_keys = network.keys(owner, prop, subnets, SUBNETS, "subnet")
     group_value = settings.get("securityGroups") if isinstance(settings, dict) else None
-    group_keys = network.keys(runner, "networkConfiguration", group_value, SECURITY_GROUPS, "security group")
+    group_keys = network.keys(owner, prop, group_value, SECURITY_GROUPS, "security group")
     public_ip = settings.get("assignPublicIp", False) if isinstance(settings, dict) else False
+    public_ip = False if public_ip is None else public_ip
     for key in subnet_keys:
         subnet = network.subnet(key)
         if isinstance(subnet, Unsure):
-            _inconclusive(findings, runner, subnet)
+            _inconclusive(findings, launch.where, subnet)
             continue
         table = network.route_table_of(subnet)
         if isinstance(table, Unsure):
-            _inconclusive(findings, runner, table)
+            _inconclusive(findings, launch.where, table)
             continue
         if isinstance(subnet.vpc, Unsure):
-            _inconclusive(findings, runner, subnet.vpc)
+            _inconclusive(findings, launch.where, subnet.vpc)
             continue
         keys = group_keys or [network.default_group_of(subnet.vpc)]
-        reach = Reach(network, runner, subnet, table, [network.security_group(k) for k in keys], public_ip)
-        region = _region_of(subnet, runner, config)
+        reach = Reach(network, owner, subnet, table, [network.security_group(k) for k in keys], public_ip, caller,
+                      label=launch.where, fargate=launch.fargate)
+        region = _region_of(subnet, owner, config)
         _judge(findings, reach, subnet.vpc, needs, region, config)
         if unknown_needs:
-            _judge_unknown_needs(findings, reach, subnet.vpc, runner, unknown_needs)
+            _judge_unknown_needs(findings, reach, subnet.vpc, unknown_needs)
 
 
 def _judge(findings, reach: Reach, vpc_key: str, needs: list[Need], region: str, config: dict) -> None:
@@ -171,7 +207,7 @@ def _judge(findings, reach: Reach, vpc_key: str, needs: list[Need], region: str,
     for need in needs:
         leg = evaluate_need(reach, need, vpc_key)
         if isinstance(leg.ok, Unsure):
-            _inconclusive(findings, reach.runner, leg.ok)
+            _inconclusive(findings, reach.label, leg.ok)
         elif leg.ok is False:
             broken.setdefault((leg.problem, leg.fix), []).append(need)
         elif need.service != INTERNET and config.get("checkEndpointAzs", True) is True:
@@ -187,7 +223,7 @@ def _judge(findings, reach: Reach, vpc_key: str, needs: list[Need], region: str,
                 alternatives.append("copy the image into a private ECR repository")
             fix = f"{fix}, or {' and '.join(alternatives)}"
         findings.violation(
-            f"{reach.runner.label} runs tasks in {reach.subnet.label} ({_zone_text(reach.subnet)}) that cannot reach "
+            f"{reach.label} runs tasks in {reach.subnet.label} ({_zone_text(reach.subnet)}) that cannot reach "
             f"{services}: {problem}. {fix}. Tasks fail to start with: {AWS_ERRORS[group[0].service]}",
             reach.runner.urn,
         )
@@ -204,12 +240,12 @@ def _check_endpoint_zones(findings, reach: Reach, vpc_key: str, need: Need, regi
         if zone in zones:
             return
         if not isinstance(zone, str) or unsure or any(not isinstance(z, str) for z in zones):
-            _inconclusive(findings, reach.runner, Unsure.of(
+            _inconclusive(findings, reach.label, Unsure.of(
                 f"the AZs of {reach.subnet.label} and of the subnets of {endpoint.label}"))
             return
         there = and_joined(sorted(set(zones)))
         findings.violation(
-            f"{reach.runner.label} runs tasks in {reach.subnet.label} ({zone}), but {endpoint.label} "
+            f"{reach.label} runs tasks in {reach.subnet.label} ({zone}), but {endpoint.label} "
             f"({endpoint_service_name(need, region)}) has no subnet in {zone} (its subnets are in {there}): the tasks reach it "
             f"across AZs, pay for cross-AZ traffic and lose {SERVICE_NAMES[need.service]} when {there} fails. "
             f"Add a subnet in {zone} to the subnetIds of {endpoint.label}.",
@@ -218,15 +254,15 @@ def _check_endpoint_zones(findings, reach: Reach, vpc_key: str, need: Need, regi
         return
 
 
-def _judge_unknown_needs(findings, reach: Reach, vpc_key: str, runner: Resource, unknown: list[str]) -> None:
+def _judge_unknown_needs(findings, reach: Reach, vpc_key: str, unknown: list[str]) -> None:
     # Which services the task needs is not known; only a path that reaches every
     # service makes that irrelevant: the internet with no endpoint capturing any name.
     endpoints, _ = reach.network.endpoints_in(vpc_key)
     if reach.internet().ok is True and not any(e.private_dns is True for e in endpoints):
         return
-    _inconclusive(findings, runner, Unsure(tuple(unknown)), "which services its tasks need")
+    _inconclusive(findings, reach.label, Unsure(tuple(unknown)), "which services its tasks need")
 
 
-def _inconclusive(findings, runner: Resource, unsure: Unsure, about: str = "") -> None:
-    lead = f"{runner.label} {about}: " if about else f"{runner.label}: "
+def _inconclusive(findings, label: str, unsure: Unsure, about: str = "") -> None:
+    lead = f"{label} {about}: " if about else f"{label}: "
     findings.inconclusive(lead + "; ".join(unsure.items))

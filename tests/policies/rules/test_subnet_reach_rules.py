@@ -88,14 +88,16 @@ def test_an_image_from_a_public_registry_needs_the_internet():
     assert clean(stack.run(ECR))
 
 
-def test_a_stack_without_ecs_services_has_nothing_to_check():
+def test_a_stack_that_starts_no_tasks_has_nothing_to_check():
     stack = Stack().add("bucket", "logs", {"bucket": "logs"})
     stack.add("subnet", "lonely", {"vpcId": "vpc-9"})
 
     for policy in (ECR, SERVICES):
         with pytest.raises(_NotApplicableError) as raised:
             stack.run(policy)
-        assert raised.value.reason == "the stack has no ECS service or task set"
+        assert raised.value.reason == (
+            "the stack starts no ECS tasks (no service, task set, EventBridge ECS target, Scheduler schedule or "
+            "Step Functions runTask state)")
 
 
 @pytest.mark.parametrize("build", [private_with_nat, private_with_endpoints])
