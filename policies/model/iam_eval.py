@@ -291,8 +291,8 @@ def evaluate_trust(policy: Policy, service: str, context: Mapping[str, Any] | No
                     if applies is Tri.YES:
                         return Verdict(decision, f"{what} is {word} by {why}", policy.source, statement)
                     return Verdict(Decision.INCONCLUSIVE, f"{what} may be {word} by {why}", policy.source, statement)
-    verdict = Verdict(Decision.IMPLICIT_DENY, f"no statement of {policy.source} lets {what}", policy.source)
-    return Verdict(verdict.decision, verdict.reason, verdict.source, missed or None) if missed else verdict
+    detail = f": {'; '.join(missed)}" if missed else ""
+    return Verdict(Decision.IMPLICIT_DENY, f"no statement of {policy.source} lets {what}{detail}", policy.source)
 
 
 def _trust_action(statement: dict, action: str) -> tuple[Tri, str]:

@@ -158,6 +158,10 @@ class RoleView:
     policies: list[Policy] = field(default_factory=list)
     attached_arns: list[str] = field(default_factory=list)
     why: str = ""
+    # The permissions boundary (None: the role has none); its document may be UNKNOWN.
+    boundary: Policy | None = None
+    # The role's tags (a dict), UNKNOWN, or None when the role has none.
+    tags: Any = None
 
 
 class RoleReader:
@@ -188,7 +192,28 @@ class RoleReader:
         view.policies += self._inline_policies(role)
         for ref, holder, prop in self._attachments(role):
             view.policies.append(self._attached(ref, holder, prop, view))
+        view.boundary = self._boundary_in_stack(role)
+        view.tags = role.props.get("tags")
         return view
+
+    def _boundary_in_stack(self, role: Resource) -> Policy | None:
+        """The role's `permissionsBoundary`: a policy of this stack, an AWS-managed one, or one read from IAM."""
+        value = role.props.get("permissionsBoundary")
+        if value is None or value == "":
+            return None
+        refs = self._policy_refs(role, "permissionsBoundary")
+        ref = refs[0] if refs else None
+        if ref is not None and ref.resource is not None:
+            policy = ref.resource
+            return Policy(f"the permissions boundary {policy.label}",
+                          self._document(policy, "policy", policy.props.get("policy")))
+        if ref is None or not ref.resolved:
+            return Policy(f"the permissions boundary of {role.label} (permissionsBoundary is not known yet)", UNKNOWN)
+        return self._named_boundary(str(ref.value))
+
+    def _named_boundary(self, arn: str) -> Policy:
+        found = self._policy_by_arn(arn)
+        return Policy(f"the permissions boundary {found.source}", found.document)
 
     def _inline_policies(self, role: Resource) -> list[Policy]:
         found: list[Policy] = []
@@ -325,10 +350,14 @@ class RoleReader:
             why = answer.reason
             return RoleView(label, arn, name, None, exists,
                             Policy(f"the trust policy of role {label} (not read: {why})", UNKNOWN),
-                            [Policy(f"the policies of role {label} (not read: {why})", UNKNOWN)], why=why)
+                            [Policy(f"the policies of role {label} (not read: {why})", UNKNOWN)], why=why,
+                            tags=UNKNOWN)
         role = answer.data.get("Role", {})
         view = RoleView(label, role.get("Arn", arn), name, None, True,
                         Policy(f"the trust policy of role {label}", _iam_document(role.get("AssumeRolePolicyDocument"))))
+        boundary_arn = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        view.boundary = self._named_boundary(boundary_arn) if boundary_arn else None
+        view.tags = {t["Key"]: t["Value"] for t in role.get("Tags", []) if "Key" in t and "Value" in t}
         names = self.live.call("iam", "list_role_policies", RoleName=name)
         if not names.ok:
             view.policies.append(Policy(f"the inline policies of role {label} (not read: {names.reason})", UNKNOWN))

@@ -90,6 +90,16 @@ def _parameter_resource(name: str) -> str:
     return "parameter" + (name if name.startswith("/") else "/" + name)
 
 
+def ref_of_resource(resource: Resource, place: Place) -> SecretRef:
+    """The reference a container makes to a parameter or secret of this stack whose ARN is not known
+    yet (the program passed the resource's `arn` output as `valueFrom`)."""
+    name = resource.props.get("name")
+    name = name if isinstance(name, str) and not is_unknown(name) else resource.name
+    service = SSM if resource.type == SSM_PARAMETER else SECRETS_MANAGER
+    arn = arn_of(resource, place)
+    return SecretRef(arn, service, name, arn, place.region, place.account)
+
+
 # ---------------------------------------------------------------- the secret in the stack
 
 
@@ -139,10 +149,12 @@ class KeyUse:
     arn: str = ""
     label: str = ""
     why: str = ""
+    resource: Resource | None = None  # the aws:kms/key:Key of this stack, when it is one
 
 
-def key_of(index: StackIndex, ref: SecretRef, live: LiveAws, place: Place) -> KeyUse:
-    holder = find_in_stack(index, ref, place)
+def key_of(index: StackIndex, ref: SecretRef, live: LiveAws, place: Place, holder: Resource | None = None) -> KeyUse:
+    """`holder`: the parameter or secret of this stack the reference names, when already known."""
+    holder = holder or find_in_stack(index, ref, place)
     where = Place(place.partition, ref.region or place.region, ref.account or place.account)
     if holder is not None:
         return _key_of_resource(index, holder, ref, live, where)
@@ -213,12 +225,13 @@ def resolve_key(index: StackIndex, value: Any, live: LiveAws, place: Place) -> K
 
 def _key_resource(index: StackIndex, resource: Resource, live: LiveAws, place: Place) -> KeyUse:
     if resource.type == KMS_KEY:
-        return KeyUse("customer", arn=arn_of(resource, place), label=resource.label)
+        return KeyUse("customer", arn=arn_of(resource, place), label=resource.label, resource=resource)
     target = resource.props.get("targetKeyId")
     if is_unknown(target):
         keys = index.dependencies_of_type(resource, "targetKeyId", KMS_KEY)
         if len(keys) == 1:
-            return KeyUse("customer", arn=arn_of(keys[0], place), label=f"{keys[0].label} (through {resource.label})")
+            return KeyUse("customer", arn=arn_of(keys[0], place), label=f"{keys[0].label} (through {resource.label})",
+                          resource=keys[0])
         return KeyUse("unknown", why=f"{resource.label} targetKeyId is not known yet")
     found = resolve_key(index, target, live, place)
     return found

@@ -17,8 +17,9 @@ from typing import Any
 from kit import Findings
 from model import ecs as ecs_model
 from model.aws_types import ECS_TASK_DEFINITION
+from model.iam_access import ORGANIZATION_ABSENT, ORGANIZATION_UNKNOWN, Access, Caller, authorize
 from model.iam_conditions import ABSENT, UNKNOWN_PART, partly_known
-from model.iam_eval import Decision, Request, Verdict, evaluate, shown
+from model.iam_eval import Decision, Policy, Request, Verdict, shown
 from model.iam_roles import Place, RoleReader, RoleView, partition_of
 from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
 from model.stack_index import StackIndex
@@ -69,8 +70,8 @@ class Stack:
     def execution_role(self, task: Task, findings: Findings) -> RoleView | None:
         """The task's execution role, or None (after reporting why it cannot be judged here)."""
         ref = ecs_model.role_of(self.index, task.resource, "executionRoleArn")
-        if ref is None:
-            return None
+        if ref is None or (ref.resource is None and not is_unknown(ref.value) and not isinstance(ref.value, str)):
+            return None  # ecs-execution-role-trusted reports a value that is not a role ARN
         if not ref.resolved:
             findings.inconclusive(f"{task.label} executionRoleArn (not known yet, and it depends on no "
                                   "aws:iam/role:Role of this stack)")
@@ -129,18 +130,52 @@ def request_context(place: Place, role: RoleView, extra: dict | None = None) -> 
         "aws:ViaAWSService": "false",
         "kms:ViaService": ABSENT,
     }
+    context.update(tag_context("aws:PrincipalTag", role.tags))
     context.update(extra or {})
     return context
 
 
+def tag_context(prefix: str, tags: Any) -> dict[str, Any]:
+    """`<prefix>/<key>` for each tag; when the tags are known, every other key is absent."""
+    if is_unknown(tags) or (tags is not None and not isinstance(tags, dict)):
+        return {}
+    context: dict[str, Any] = {f"{prefix}/*": ABSENT}
+    for key, value in (tags or {}).items():
+        if isinstance(key, str) and isinstance(value, str) and not is_unknown(value):
+            context[f"{prefix}/{key}"] = value
+        elif isinstance(key, str):
+            context.pop(f"{prefix}/*", None)
+    return context
+
+
+def role_access(stack: Stack, task: Task, role: RoleView, place: Place | None = None,
+                resource_policies: list[Policy] | None = None, key_policy: Policy | None = None) -> Access:
+    """What AWS evaluates when ECS calls with the role: its policies, its boundary, the resource's own."""
+    where = place or task.place
+    caller = Caller(role.arn, partly_known(where.account or task.place.account), where.partition)
+    organization = stack.config.get("organizationPolicies", ORGANIZATION_ABSENT)
+    return Access(caller, role.policies, role.boundary, tuple(resource_policies or ()), key_policy, organization)
+
+
 def access_denied(role: RoleView, place: Place, action: str, resource: str, verdict: Verdict) -> str:
     """The error the call would fail with, as AWS prints it."""
-    because = ("with an explicit deny in an identity-based policy" if verdict.decision is Decision.DENIED
-               else f"because no identity-based policy allows the {action} action")
     name = role.name or "<role>"
     principal = f"arn:{place.partition}:sts::{place.account or '<account>'}:assumed-role/{name}/<task-id>"
     return (f"AccessDeniedException: User: {principal} is not authorized to perform: {action} "
-            f"on resource: {shown(resource)} {because}")
+            f"on resource: {shown(resource)} {_because(verdict, action)}")
+
+
+_DENY_WORDS = {"identity": "an identity-based policy", "boundary": "a permissions boundary",
+               "resource": "a resource-based policy"}
+
+
+def _because(verdict: Verdict, action: str) -> str:
+    """AWS's wording of why ("Access denied error messages", IAM User Guide)."""
+    if verdict.decision is Decision.DENIED:
+        return f"with an explicit deny in {_DENY_WORDS.get(verdict.layer, 'an identity-based policy')}"
+    kind = {"boundary": "permissions boundary", "resource": "resource-based policy"}.get(verdict.layer,
+                                                                                       "identity-based policy")
+    return f"because no {kind} allows the {action} action"
 
 
 def statement_json(actions: list[str] | str, resource: str, condition: dict | None = None) -> str:
@@ -153,16 +188,20 @@ def statement_json(actions: list[str] | str, resource: str, condition: dict | No
 def fix_with(verdict: Verdict, statement: str) -> str:
     if verdict.decision is Decision.DENIED:
         return f"Remove or narrow the Deny in {verdict.source}; then the role needs {statement}"
+    if verdict.layer == "boundary":
+        return f"Allow the action in {verdict.source} as well: the role needs {statement} in both"
     return f"Add this statement to the execution role: {statement}"
 
 
 def judge_requests(findings: Findings, task: Task, role: RoleView, requests: list[Request],
-           describe: Callable[[list[tuple[Request, Verdict]]], str]) -> None:
+                   describe: Callable[[list[tuple[Request, Verdict]]], str], access: Access | None = None) -> None:
     """Evaluate requests; report the failed ones in one violation (`describe` writes it) and the
-    undecided ones as inconclusive."""
+    undecided ones as inconclusive. Without `access`, only the role's own policies and boundary count."""
+    access = access or Access(Caller(role.arn, partly_known(task.place.account), task.place.partition),
+                              role.policies, role.boundary)
     failed = []
     for request in requests:
-        verdict = evaluate(role.policies, request)
+        verdict = authorize(access, request)
         if verdict.decision is Decision.INCONCLUSIVE:
             findings.inconclusive(f"{task.label} execution role {role.label}: {verdict.reason}")
         elif not verdict.allowed:
@@ -171,8 +210,28 @@ def judge_requests(findings: Findings, task: Task, role: RoleView, requests: lis
         findings.violation(describe(failed), task.resource.urn)
 
 
-def execution_role_schema(extra: dict | None = None) -> dict:
-    return {**(extra or {}), **LIVE_LOOKUP_SCHEMA}
+ORGANIZATION_POLICIES_SCHEMA: dict[str, dict[str, Any]] = {
+    "organizationPolicies": {
+        "type": "string",
+        "enum": [ORGANIZATION_ABSENT, ORGANIZATION_UNKNOWN],
+        "default": ORGANIZATION_ABSENT,
+        "description": (
+            "Organization service control policies (SCPs) and resource control policies (RCPs) cannot be seen "
+            "from a stack. `absent` (the account is in no organization, or its policies deny none of these calls) "
+            "judges the stack's policies alone; `unknown` makes a verdict that would pass inconclusive, naming "
+            "organization SCPs/RCPs."
+        ),
+    },
+}
+
+
+def execution_role_schema(extra: dict | None = None, organization: bool = True) -> dict:
+    base = ORGANIZATION_POLICIES_SCHEMA if organization else {}
+    return {**base, **(extra or {}), **LIVE_LOOKUP_SCHEMA}
+
+
+def organization_unknown(config: dict) -> bool:
+    return config.get("organizationPolicies") == ORGANIZATION_UNKNOWN
 
 
 def each_task(index: StackIndex, config: dict, findings: Findings) -> tuple[Stack, list[Task]]:

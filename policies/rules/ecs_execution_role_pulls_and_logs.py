@@ -7,12 +7,15 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
+from kit.shown import shown as in_words
 from model import ecs as ecs_model
 from model.aws_types import CLOUDWATCH_LOG_GROUP, ECR_REPOSITORY
 from model.iam_conditions import partly_known
 from model.iam_eval import Request, shown
+from model.iam_resource_policies import PULL_THROUGH_CACHE_RULE, repository_policies
 from model.iam_roles import Place, RoleView, arn_of
 from model.stack_index import StackIndex
+from model.values import Resource, is_unknown
 from rules._execution_roles import (
     EXECUTION_ROLE_DOC,
     Task,
@@ -23,6 +26,7 @@ from rules._execution_roles import (
     fix_with,
     judge_requests,
     request_context,
+    role_access,
     statement_json,
 )
 
@@ -32,57 +36,94 @@ PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
+# ECR User Guide, "Pull through cache": the first pull of an image through a cache rule creates
+# the repository and imports the image with the puller's credentials.
+CACHE_FIRST_PULL_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
+
+
 def _validate_pulls_and_logs(index: StackIndex, findings: Findings, config: dict) -> None:
     stack, tasks = each_task(index, config, findings)
+    judged = False
     for task in tasks:
         containers = task.known_containers()
         images = [(c, i) for c in containers if (i := ecs_model.parse_image(c.image)) is not None and i.is_private_ecr]
         logged = [c for c in containers if c.uses_awslogs]
         if not images and not logged:
             continue
+        judged = True
         role = stack.execution_role(task, findings)
         if role is None:
             continue
         if images:
-            _judge_pull(findings, index, task, role, images)
+            _judge_pull(findings, stack, task, role, images)
         done: set[str] = set()
         for container in logged:
-            _judge_logs(findings, index, task, role, container, done)
+            _judge_logs(findings, stack, task, role, container, done)
+    if tasks and not judged:
+        findings.not_applicable("no container uses a private ECR image or the awslogs log driver")
 
 
-def _judge_pull(findings, index: StackIndex, task: Task, role: RoleView, images) -> None:
+def _judge_pull(findings, stack, task: Task, role: RoleView, images) -> None:
+    index = stack.index
     context = request_context(task.place, role)
     token = Request("ecr:GetAuthorizationToken", "*", context)
+    first = images[0][0]
 
     def describe_token(failed):
         [(_, verdict)] = failed
-        return (f"{task.label} container '{images[0][0].name}' image {images[0][0].image}: execution role {role.label} "
+        return (f"{task.label} container {in_words(first.name)} image {first.image}: execution role {role.label} "
                 f"cannot call ecr:GetAuthorizationToken: {verdict.reason}. ECS would stop the task with: "
                 f"{access_denied(role, task.place, 'ecr:GetAuthorizationToken', '*', verdict)}. "
                 f"{fix_with(verdict, statement_json('ecr:GetAuthorizationToken', '*'))}")
 
-    judge_requests(findings, task, role, [token], describe_token)
+    judge_requests(findings, task, role, [token], describe_token, role_access(stack, task, role))
     done: set[str] = set()
     for container, image in images:
         place = Place(task.place.partition, image.region, image.account)
         repositories = [r for r in index.of_type(ECR_REPOSITORY) if r.props.get("name") == image.repository]
-        arn = arn_of(repositories[0], place) if repositories else place.arn("ecr", f"repository/{image.repository}")
+        repository = repositories[0] if repositories else None
+        arn = arn_of(repository, place) if repository else place.arn("ecr", f"repository/{image.repository}")
         if arn in done:
             continue
         done.add(arn)
+        cache_rule = _pull_through_rule(index, image.repository) if repository is None else None
+        actions = list(PULL_ACTIONS) + (list(CACHE_FIRST_PULL_ACTIONS) if cache_rule is not None else [])
+        if cache_rule is not None:
+            # The cached repository does not exist before its first pull, so it has no policy yet.
+            policies = []
+        else:
+            policies = repository_policies(index, repository, image.repository, image.account, stack.live)
+        access = role_access(stack, task, role, place, policies)
 
-        def describe(failed, container=container, arn=arn, place=place):
-            actions = [request.action for request, _ in failed]
+        def describe(failed, container=container, image=image, arn=arn, place=place, cache_rule=cache_rule,
+                     actions=actions):
+            names = [request.action for request, _ in failed]
             reasons = "; ".join(verdict.reason for _, verdict in failed)
-            return (f"{task.label} container '{container.name}' image {container.image}: execution role {role.label} "
-                    f"cannot pull from the repository {shown(arn)}: {reasons}. ECS would stop the task with: "
-                    f"CannotPullContainerError: {access_denied(role, place, actions[0], arn, failed[0][1])}. "
-                    f"{fix_with(failed[0][1], statement_json(list(PULL_ACTIONS), arn))}")
+            cache = ""
+            if cache_rule is not None:
+                cache = (f" The image comes through the pull through cache rule {cache_rule.label}: on the first pull "
+                         f"ECR creates the repository {image.repository} and imports the image, which needs "
+                         f"{and_joined(list(CACHE_FIRST_PULL_ACTIONS))} as well.")
+            return (f"{task.label} container {in_words(container.name)} image {container.image}: execution role "
+                    f"{role.label} cannot pull from the repository {shown(arn)}: {reasons}.{cache} "
+                    f"ECS would stop the task with: CannotPullContainerError: "
+                    f"{access_denied(role, place, names[0], arn, failed[0][1])}. "
+                    f"{fix_with(failed[0][1], statement_json(actions, arn))}")
 
-        judge_requests(findings, task, role, [Request(action, arn, context) for action in PULL_ACTIONS], describe)
+        judge_requests(findings, task, role, [Request(action, arn, context) for action in actions], describe, access)
 
 
-def _judge_logs(findings, index: StackIndex, task: Task, role: RoleView, container, done: set[str]) -> None:
+def _pull_through_rule(index: StackIndex, repository: str) -> Resource | None:
+    """The pull through cache rule of this stack whose prefix the repository name starts with."""
+    for rule in index.of_type(PULL_THROUGH_CACHE_RULE):
+        prefix = rule.props.get("ecrRepositoryPrefix")
+        if isinstance(prefix, str) and prefix and not is_unknown(prefix) and repository.startswith(prefix + "/"):
+            return rule
+    return None
+
+
+def _judge_logs(findings, stack, task: Task, role: RoleView, container, done: set[str]) -> None:
+    index = stack.index
     group = container.log_options.get("awslogs-group")
     if not isinstance(group, str) or not group:
         return  # ECS rejects the definition itself; not an IAM matter
@@ -108,13 +149,14 @@ def _judge_logs(findings, index: StackIndex, task: Task, role: RoleView, contain
         missing = [request.action for request, _ in failed]
         reasons = "; ".join(verdict.reason for _, verdict in failed)
         first_request, first_verdict = failed[0]
-        return (f"{task.label} container '{container.name}' logConfiguration awslogs-group {group!r}: execution role "
+        return (f"{task.label} container {in_words(container.name)} logConfiguration awslogs-group {in_words(group)}: "
+                f"execution role "
                 f"{role.label} cannot call {and_joined(missing)} on {shown(group_arn)}: {reasons}. ECS would stop the task "
                 f"with: ResourceInitializationError: failed to validate logger args: "
                 f"{access_denied(role, place, first_request.action, first_request.resource, first_verdict)}. "
                 f"{fix_with(first_verdict, statement_json(actions, group_arn + ':*'))}")
 
-    judge_requests(findings, task, role, requests, describe)
+    judge_requests(findings, task, role, requests, describe, role_access(stack, task, role, place))
 
 
 ecs_execution_role_pulls_and_logs = stack_policy(

@@ -7,11 +7,24 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
+from kit.shown import shown as in_words
+from model.aws_types import SECRETSMANAGER_SECRET, SSM_PARAMETER
+from model.iam_access import authorize
 from model.iam_conditions import UNKNOWN_PART, partly_known
-from model.iam_eval import Decision, Request, Verdict, evaluate, shown
-from model.iam_roles import Place, RoleView
-from model.secret_refs import NotASecret, SecretRef, key_of, parse_value_from, request_arn
+from model.iam_eval import Decision, Request, Verdict, shown
+from model.iam_resource_policies import key_policy, secret_policies
+from model.iam_roles import Place, RoleView, arn_of
+from model.secret_refs import (
+    NotASecret,
+    SecretRef,
+    find_in_stack,
+    key_of,
+    parse_value_from,
+    ref_of_resource,
+    request_arn,
+)
 from model.stack_index import StackIndex
+from model.values import Resource, is_unknown
 from rules._execution_roles import (
     Task,
     access_denied,
@@ -21,41 +34,85 @@ from rules._execution_roles import (
     grantable,
     judge_requests,
     request_context,
+    role_access,
     statement_json,
+    tag_context,
 )
 
 
 def _validate_reads_secrets(index: StackIndex, findings: Findings, config: dict) -> None:
     stack, tasks = each_task(index, config, findings)
+    referenced = False
     for task in tasks:
         secrets = [(c, name, value) for c in task.known_containers() for name, value in c.secrets]
         if not secrets:
             continue
+        referenced = True
         role = stack.execution_role(task, findings)
         if role is None:
             continue  # no role, or one that does not exist: ecs-execution-role-trusted reports it
+        unknown_targets = _targets_of_unknown_values(index, task, secrets)
         seen: set[tuple[str, str]] = set()
         for container, name, value in secrets:
-            where = f"{task.label} container '{container.name}' secret '{name}' (valueFrom {value!r})"
-            ref = parse_value_from(value, task.place)
+            where = f"{task.label} container {in_words(container.name)} secret {in_words(name)} (valueFrom {_value(value)})"
+            holder = None
+            if is_unknown(value):
+                if unknown_targets is None:
+                    findings.inconclusive(f"{where}: the parameter or secret it names (not known yet)")
+                    continue
+                holder = unknown_targets
+                ref = ref_of_resource(holder, task.place)
+            else:
+                ref = parse_value_from(value, task.place)
             if isinstance(ref, NotASecret):
                 findings.violation(f"{where}: {ref.why}.", task.resource.urn)
                 continue
             place = Place(task.place.partition, ref.region or task.place.region, ref.account or task.place.account)
-            arn = request_arn(index, ref, place)
-            if (ref.action, arn) not in seen:
-                seen.add((ref.action, arn))
-                _judge_secret_read(findings, task, role, place, ref, arn, where)
-            key = key_of(index, ref, stack.live, place)
+            holder = holder or find_in_stack(index, ref, place)
+            arn = arn_of(holder, place) if holder is not None and UNKNOWN_PART in ref.arn else request_arn(index, ref, place)
+            if (ref.action, arn) in seen:
+                continue
+            seen.add((ref.action, arn))
+            _judge_secret_read(findings, stack, task, role, place, ref, arn, holder, where)
+            key = key_of(index, ref, stack.live, place, holder)
             if key.kind == "unknown":
                 findings.inconclusive(f"{where}: the KMS key that encrypts it ({key.why})")
             elif key.kind == "customer" and ("kms:Decrypt", key.arn) not in seen:
                 seen.add(("kms:Decrypt", key.arn))
-                _judge_decrypt(findings, task, role, place, ref, arn, key, where)
+                _judge_decrypt(findings, stack, task, role, place, ref, arn, key, where)
+    if tasks and not referenced:
+        findings.not_applicable("no container references a secret")
 
 
-def _judge_secret_read(findings, task: Task, role: RoleView, place: Place, ref: SecretRef, arn: str, where: str) -> None:
-    request = Request(ref.action, arn, request_context(place, role))
+def _value(value) -> str:
+    return "not known yet" if is_unknown(value) else in_words(value)
+
+
+def _targets_of_unknown_values(index: StackIndex, task: Task, secrets) -> Resource | None:
+    """The one parameter or secret of this stack that the task's one unknown valueFrom can be: the
+    program passed that resource's ARN, which is not known until it is created."""
+    unknown = [value for _, _, value in secrets if is_unknown(value)]
+    candidates = index.dependencies_of_type(task.resource, "containerDefinitions", (SSM_PARAMETER, SECRETSMANAGER_SECRET))
+    if len(unknown) == 1 and len(candidates) == 1:
+        return candidates[0]
+    return None
+
+
+def _secret_context(place: Place, role: RoleView, holder: Resource | None, service: str) -> dict:
+    extra = {}
+    if holder is not None:
+        extra.update(tag_context("aws:ResourceTag", holder.props.get("tags")))
+        if service == "secretsmanager":
+            extra.update(tag_context("secretsmanager:ResourceTag", holder.props.get("tags")))
+    return request_context(place, role, extra)
+
+
+def _judge_secret_read(findings, stack, task: Task, role: RoleView, place: Place, ref: SecretRef, arn: str,
+                       holder: Resource | None, where: str) -> None:
+    request = Request(ref.action, arn, _secret_context(place, role, holder, ref.service))
+    policies = []
+    if ref.service == "secretsmanager":
+        policies = secret_policies(stack.index, holder, ref.arn.split(UNKNOWN_PART)[0].rstrip("-"), stack.live)
 
     def describe(failed: list[tuple[Request, Verdict]]) -> str:
         [(_, verdict)] = failed
@@ -64,31 +121,41 @@ def _judge_secret_read(findings, task: Task, role: RoleView, place: Place, ref: 
                 f"ECS would stop the task with: {access_denied(role, place, ref.action, arn, verdict)}. "
                 f"{fix_with(verdict, grant)}")
 
-    judge_requests(findings, task, role, [request], describe)
+    judge_requests(findings, task, role, [request], describe, role_access(stack, task, role, place, policies))
 
 
-def _judge_decrypt(findings, task: Task, role: RoleView, place: Place, ref: SecretRef, arn: str, key, where: str) -> None:
+def _judge_decrypt(findings, stack, task: Task, role: RoleView, place: Place, ref: SecretRef, arn: str, key,
+                   where: str) -> None:
     via = f"{ref.service}.{place.region or '<region>'}.amazonaws.com"
     context_key = "kms:EncryptionContext:PARAMETER_ARN" if ref.service == "ssm" else "kms:EncryptionContext:SecretARN"
-    context = request_context(place, role, {
+    extra = {
         "kms:ViaService": partly_known(via.replace("<region>", UNKNOWN_PART)),
         "kms:CallerAccount": partly_known(place.account),
         context_key: arn,
         "aws:ViaAWSService": "true",
-    })
-    request = Request("kms:Decrypt", key.arn, context)
-    verdict = evaluate(role.policies, request)
+    }
+    if key.resource is not None:
+        extra.update(tag_context("aws:ResourceTag", key.resource.props.get("tags")))
+    request = Request("kms:Decrypt", key.arn, request_context(place, role, extra))
+    policy = key_policy(stack.index, key.resource, key.arn, partly_known(place.account), place.partition, stack.live)
+    verdict = authorize(role_access(stack, task, role, place, key_policy=policy), request)
     if verdict.decision is Decision.INCONCLUSIVE:
         findings.inconclusive(f"{task.label} execution role {role.label}: {verdict.reason}")
         return
     if verdict.allowed:
         return
-    grant = statement_json("kms:Decrypt", key.arn, {"StringEquals": {"kms:ViaService": via}})
     kind = "parameter" if ref.service == "ssm" else "secret"
+    if verdict.layer == "resource" and verdict.decision is not Decision.DENIED:
+        fix = (f"Add a statement to {policy.source} that allows {shown(role.arn)} kms:Decrypt (Principal "
+               f"{{\"AWS\": \"{shown(role.arn)}\"}}), or one that lets the account's IAM policies grant it "
+               f"(Principal {{\"AWS\": \"arn:{place.partition}:iam::{place.account or '<account>'}:root\"}}, "
+               "Action kms:*), as AWS's default key policy does")
+    else:
+        fix = fix_with(verdict, statement_json("kms:Decrypt", key.arn, {"StringEquals": {"kms:ViaService": via}}))
     findings.violation(
         f"{where}: the {kind} is encrypted with the customer-managed KMS key {key.label}, and execution role "
         f"{role.label} cannot call kms:Decrypt on {shown(key.arn)}: {verdict.reason}. ECS would stop the task with: "
-        f"{access_denied(role, place, 'kms:Decrypt', key.arn, verdict)}. {fix_with(verdict, grant)}",
+        f"{access_denied(role, place, 'kms:Decrypt', key.arn, verdict)}. {fix}",
         task.resource.urn,
     )
 

@@ -9,11 +9,14 @@ import json
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
+from kit.shown import shown as in_words
 from model import ecs as ecs_model
+from model.iam_access import ORGANIZATION_NAMED
 from model.iam_conditions import partly_known
 from model.iam_eval import Decision, evaluate_trust, shown
 from model.iam_roles import RoleView
 from model.stack_index import StackIndex
+from model.values import is_unknown
 from rules._execution_roles import (
     EXECUTION_ROLE_DOC,
     Task,
@@ -21,6 +24,7 @@ from rules._execution_roles import (
     each_task,
     execution_role_schema,
     needs_execution_role,
+    organization_unknown,
 )
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
@@ -28,13 +32,22 @@ ECS_TASKS = "ecs-tasks.amazonaws.com"
 
 def _validate_trusted(index: StackIndex, findings: Findings, config: dict) -> None:
     stack, tasks = each_task(index, config, findings)
+    needed = False
     for task in tasks:
         value = task.resource.props.get("executionRoleArn")
         if value is None or value == "":
             needs = needs_execution_role(task.known_containers())
             if needs:
+                needed = True
                 findings.violation(_missing_role_message(task, needs), task.resource.urn)
             continue
+        if not is_unknown(value) and not isinstance(value, str):
+            findings.violation(
+                f"{task.label} executionRoleArn is {in_words(value)}, which is not a role ARN. Set executionRoleArn to "
+                f"the ARN of a role that {ECS_TASKS} can assume.", task.resource.urn)
+            needed = True
+            continue
+        needed = True
         ref = ecs_model.role_of(index, task.resource, "executionRoleArn")
         if ref is None or not ref.resolved:
             findings.inconclusive(f"{task.label} executionRoleArn (not known yet, and it depends on no "
@@ -46,16 +59,18 @@ def _validate_trusted(index: StackIndex, findings: Findings, config: dict) -> No
             continue
         if not view.exists:
             findings.violation(
-                f"{task.label} executionRoleArn {ref.value!r} names a role that does not exist. ECS would stop the "
+                f"{task.label} executionRoleArn {in_words(ref.value)} names a role that does not exist. ECS would stop the "
                 f"task with: {_unable_to_assume(view)} Create the role with a trust policy for {ECS_TASKS} and the "
                 "AWS-managed policy AmazonECSTaskExecutionRolePolicy, or point executionRoleArn at an existing one.",
                 task.resource.urn,
             )
             continue
-        _judge_trust(findings, task, view)
+        _judge_trust(findings, task, view, organization_unknown(config))
+    if tasks and not needed:
+        findings.not_applicable("no task definition has or needs an execution role")
 
 
-def _judge_trust(findings: Findings, task: Task, view: RoleView) -> None:
+def _judge_trust(findings: Findings, task: Task, view: RoleView, organization: bool = False) -> None:
     context = {
         "aws:SourceAccount": partly_known(task.place.account),
         "aws:SourceArn": task.place.arn("ecs", partly_known("task/", None)),
@@ -63,6 +78,9 @@ def _judge_trust(findings: Findings, task: Task, view: RoleView) -> None:
     verdict = evaluate_trust(view.trust, ECS_TASKS, context)
     if verdict.decision is Decision.INCONCLUSIVE:
         findings.inconclusive(f"{task.label} execution role {view.label}: {verdict.reason}")
+    elif verdict.allowed and organization:
+        findings.inconclusive(f"{task.label} execution role {view.label}: {verdict.reason}, but {ORGANIZATION_NAMED} "
+                              "may deny sts:AssumeRole on the role (organizationPolicies: unknown)")
     elif not verdict.allowed:
         trust = json.dumps({"Effect": "Allow", "Principal": {"Service": ECS_TASKS}, "Action": "sts:AssumeRole"})
         findings.violation(

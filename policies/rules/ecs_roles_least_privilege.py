@@ -40,7 +40,7 @@ def _validate_least_privilege(index: StackIndex, findings: Findings, config: dic
     for task in tasks:
         for prop, kind in (("executionRoleArn", "execution role"), ("taskRoleArn", "task role")):
             ref = ecs_model.role_of(index, task.resource, prop)
-            if ref is None or not ref.resolved:
+            if ref is None or not ref.resolved or (ref.resource is None and not isinstance(ref.value, str)):
                 continue
             view = stack.reader(task.place).view(ref)
             key = view.resource.urn if view.resource is not None else view.arn
@@ -85,6 +85,12 @@ def _broad_statements(policy: Policy) -> list[tuple[int, str]]:
             continue
         if "NotAction" in statement:
             found.append((number, "every action except those in NotAction"))
+            continue
+        if "NotResource" in statement:
+            listed = statement.get("Action")
+            listed = [listed] if isinstance(listed, str) else listed if isinstance(listed, list) else []
+            named = ", ".join(a for a in listed if isinstance(a, str) and not is_unknown(a)) or "its actions"
+            found.append((number, f"{named} on every resource except those in NotResource"))
             continue
         actions = statement.get("Action")
         actions = [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else []
