@@ -1,5 +1,33 @@
 """ecs-execution-role-pulls-and-logs: the execution role can pull the task's private ECR images and
 write its awslogs streams.
+
+Mechanisms (what AWS evaluates to decide this):
+- **Identity policies** (inline `RolePolicy`, attached `RolePolicyAttachment`/`PolicyAttachment` of
+  customer-managed and AWS-managed policies with their real documents, the Role's own `inline_policies` and
+  `managed_policy_arns`; a role outside the stack read from IAM) — modelled. [IAM policy evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)
+- **Permissions boundary** (`permissions_boundary`, a policy in the stack, AWS-managed, or read from IAM) —
+  modelled: an action it does not allow is denied, a Deny in it denies; unreadable: inconclusive, named. [Permissions boundaries](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)
+- **Explicit Deny, `NotAction`, `NotResource`, wildcards, policy variables** — modelled. [IAM policy evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)
+- **Condition keys** (`aws:PrincipalArn`, `aws:PrincipalTag/*` from the role's tags, `aws:PrincipalAccount`,
+  `aws:RequestedRegion`, `aws:ViaAWSService`, `aws:SecureTransport`, `aws:ResourceTag/*` of resources in the
+  stack) — modelled; any other key (e.g. `aws:SourceIp`, `aws:SourceVpce`) — inconclusive, named. [Condition keys](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
+- **Organization SCPs/RCPs** — inconclusive, named, when the pack config `organizationPolicies` is `unknown`;
+  absent by default (not visible from a stack). [SCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html), [RCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html)
+- **ECR repository policies** (`aws.ecr.RepositoryPolicy`; read with a look-up for a repository outside the
+  stack) — modelled: in one account an Allow in the identity or the repository policy suffices, a Deny in
+  either denies (the policy has no Resource element: it covers its repository); with look-ups off a policy
+  outside the stack is not visible and is taken as absent. [Private repository policies](https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html)
+- **ECR pull through cache** (`aws.ecr.PullThroughCacheRule` of the stack whose prefix the image's repository
+  starts with) — modelled: the first pull also needs `ecr:BatchImportUpstreamImage` and `ecr:CreateRepository`.
+  [Pull through cache](https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html)
+- **awslogs `awslogs-create-group`** — modelled: `logs:CreateLogGroup` is needed when the group is not created
+  by the stack. [awslogs driver](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html)
+- **CloudWatch Logs resource policies** — not applicable: they grant AWS services, not the role's log-stream
+  writes. [CloudWatch Logs resource policies](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html)
+
+Inconclusive by design: a role or boundary outside the stack without look-ups; condition keys the stack cannot
+know (`aws:SourceIp`, `aws:SourceVpce`); a repository policy that cannot be read although look-ups are on;
+organization SCPs/RCPs when `organizationPolicies` is `unknown`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,37 @@
-"""ecs-execution-role-reads-secrets: the execution role can read every secret a container references,
-and decrypt it with its KMS key.
+"""ecs-execution-role-reads-secrets: the execution role can read every secret a container
+references, and decrypt it with its KMS key.
+
+Mechanisms (what AWS evaluates to decide this):
+- **Identity policies** (inline `RolePolicy`, attached `RolePolicyAttachment`/`PolicyAttachment` of
+  customer-managed and AWS-managed policies with their real documents, the Role's own `inline_policies` and
+  `managed_policy_arns`; a role outside the stack read from IAM) — modelled. [IAM policy evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)
+- **Permissions boundary** (`permissions_boundary`, a policy in the stack, AWS-managed, or read from IAM) —
+  modelled: an action it does not allow is denied, a Deny in it denies; unreadable: inconclusive, named. [Permissions boundaries](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)
+- **Explicit Deny, `NotAction`, `NotResource`, wildcards, policy variables** — modelled. [IAM policy evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)
+- **Condition keys** (`aws:PrincipalArn`, `aws:PrincipalTag/*` from the role's tags, `aws:PrincipalAccount`,
+  `aws:RequestedRegion`, `aws:ViaAWSService`, `aws:SecureTransport`, `aws:ResourceTag/*` of resources in the
+  stack) — modelled; any other key (e.g. `aws:SourceIp`, `aws:SourceVpce`) — inconclusive, named. [Condition keys](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
+- **Organization SCPs/RCPs** — inconclusive, named, when the pack config `organizationPolicies` is `unknown`;
+  absent by default (not visible from a stack). [SCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html), [RCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html)
+- **Secrets Manager resource policies** (`aws.secretsmanager.SecretPolicy`, the Secret's `policy`; read with a
+  look-up for a secret outside the stack) — modelled: in one account an Allow in the identity or the secret
+  policy suffices, a Deny in either denies; with look-ups off a policy outside the stack is not visible and
+  is taken as absent. [Secrets Manager resource-based policies](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html)
+- **KMS key policies** (`aws.kms.Key.policy`, `aws.kms.KeyPolicy`, AWS's default key policy for a key created
+  without one; read with a look-up for a key outside the stack) — modelled: the key policy may grant the role
+  on its own, and IAM policies count only when it delegates to the account; unreadable: inconclusive, named.
+  [Key policies in AWS KMS](https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html)
+- **`kms:ViaService`, `kms:CallerAccount`, encryption context keys** — modelled for the decrypt Parameter
+  Store or Secrets Manager makes on the role's behalf. [AWS KMS condition keys](https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html)
+- **AWS-managed keys** (`aws/ssm`, `aws/secretsmanager`) — not applicable: their key policies let every
+  principal of the account use them through the service. [AWS managed keys](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key)
+- **SSM parameter policies** — not applicable: Parameter Store has no resource policy that decides
+  same-account reads. [Parameter Store](https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-parameter-store.html)
+
+Inconclusive by design: a parameter, secret or key outside the stack whose key or key policy cannot be read
+without look-ups; a valueFrom not known at preview that no single parameter or secret of the stack explains;
+condition keys ECS's call does not carry or that the stack cannot know (`aws:SourceIp`, `aws:SourceVpce`,
+`aws:CurrentTime`); organization SCPs/RCPs when `organizationPolicies` is `unknown`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,18 @@
 """ecs-execution-role-trusted: a task that needs an execution role has one that ecs-tasks.amazonaws.com
 can assume.
+
+Mechanisms (what AWS evaluates to decide this):
+- **Existence of the role** (in the stack, or read from IAM) — modelled; a role outside the stack without
+  look-ups — inconclusive, named. [Task execution IAM role](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html)
+- **Trust policy** (`assume_role_policy`: Allow and Deny, `Principal`/`NotPrincipal`, `Action`/`NotAction`)
+  — modelled. [Role trust policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html)
+- **Condition keys of the assume-role call** (`aws:SourceAccount`, `aws:SourceArn` of the ECS task) —
+  modelled; any other key — inconclusive, named. [Confused deputy prevention](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html#create-task-execution-role)
+- **Organization SCPs/RCPs** — inconclusive, named, when the pack config `organizationPolicies` is `unknown`;
+  absent by default (not visible from a stack) (RCPs apply to STS). [SCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html), [RCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html)
+
+Inconclusive by design: a role outside the stack without look-ups; an executionRoleArn not known at preview that
+depends on no role of the stack; organization SCPs/RCPs when `organizationPolicies` is `unknown`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,15 @@
-"""ecs-roles-least-privilege (advisory): execution and task roles carry no broad grants."""
+"""ecs-roles-least-privilege: execution and task roles carry no broad grants (advisory).
+
+Mechanisms (what AWS evaluates to decide this):
+- **AWS-managed policies attached to the roles** (by ARN, in the stack or read from IAM) — modelled against a
+  list of policies far broader than a task needs. [AWS managed policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html)
+- **Allow statements of the roles' own policies** (`*`, service-wide `<service>:*`, data reads on `*`,
+  `NotAction`, `NotResource`) — modelled. [Grant least privilege](https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege)
+- **Permissions boundaries and SCPs** — not applicable: they cap a grant but do not make a broad statement
+  narrow to whoever reads the role. [Permissions boundaries](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)
+
+Inconclusive by design: a role outside the stack without look-ups (its policies cannot be read).
+"""
 
 from __future__ import annotations
 
