@@ -1,24 +1,56 @@
-"""ecs-blue-green-valid: blue/green deployments (CodeDeploy or ECS-native) are wired correctly."""
+"""ecs-blue-green-valid: blue/green deployments (CodeDeploy or ECS-native) are wired so that the
+deployment can shift traffic.
+
+Mechanisms (what AWS evaluates to decide this):
+- **The deployment controller and strategy** (`CODE_DEPLOY`, or the ECS controller with `BLUE_GREEN`,
+  `LINEAR` or `CANARY`) — modelled: a service with neither is not applicable.
+  [Deployment types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.html)
+- **The CodeDeploy deployment group** of the service (`ecsService`, `deploymentStyle` BLUE_GREEN with
+  traffic control, an `ECS` application) — modelled; a group whose service is not known is inconclusive,
+  named. [CodeDeploy blue/green for ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-bluegreen.html)
+- **The target group pair and the traffic routes** (two distinct target groups including the service's,
+  exactly one production listener, a test listener of its own, listeners forwarding to the pair) —
+  modelled; listeners outside the stack are inconclusive, named.
+  [TargetGroupPairInfo](https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_TargetGroupPairInfo.html)
+- **The deployment configuration** (an ECS configuration; a network load balancer allows only
+  `CodeDeployDefault.ECSAllAtOnce`) — modelled.
+  [Deployment configurations](https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html)
+- **ECS-native `advancedConfiguration`** (alternate target group, production listener rule, role; the
+  linear and canary configurations) — modelled: the alternate group differs from the service's and the
+  production rule forwards to them; a rule outside the stack is inconclusive, named.
+  [ECS blue/green](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-blue-green.html)
+- **The infrastructure role's trust policy** (`ecs.amazonaws.com` may assume it) — modelled with the
+  IAM evaluation logic; a role outside the stack is read live, otherwise inconclusive, named.
+  [Infrastructure IAM role for load balancers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html)
+- **The infrastructure role's permissions** (identity policies inline, attached and AWS-managed, and its
+  permissions boundary) — modelled with the IAM evaluation logic for the call that shifts traffic
+  (`elasticloadbalancing:ModifyRule` on the listener rules, `ModifyListener` on a listener); the other
+  actions of `AmazonECSInfrastructureRolePolicyForLoadBalancers` (`Describe*`, `RegisterTargets`,
+  `DeregisterTargets`), which AWS documents as needed but not call by call — inconclusive, named, when the
+  role is not allowed them. [Infrastructure IAM role for load balancers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html)
+- **Organization SCPs/RCPs** — not visible from a stack: absent by default; inconclusive, named, when the
+  pack config `organizationPolicies` is `unknown`.
+  [SCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)
+
+Inconclusive by design: deployment groups, listeners, listener rules or roles not known until update or
+outside the stack without a live look-up.
+"""
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
+from kit.shown import shown
 from model.aws_types import (
     CODEDEPLOY_APPLICATION,
     CODEDEPLOY_DEPLOYMENT_GROUP,
     ECS_SERVICE,
-    IAM_ROLE,
     LB_LISTENER,
     LB_LISTENER_RULE,
     LB_TARGET_GROUP,
 )
-from model.iam_eval import Decision, evaluate_trust
-from model.iam_roles import Place, RoleReader, partition_of
+from model.iam_access import ORGANIZATION_ABSENT
 from model.live_aws import LIVE_LOOKUP_SCHEMA
 from model.load_balancing import (
     ARN_KEYS,
@@ -28,9 +60,11 @@ from model.load_balancing import (
     load_balancer_type,
     target_group_of,
 )
-from model.stack_index import Ref, StackIndex
+from model.stack_index import StackIndex
 from model.values import Resource, as_list, get_path, is_unknown
 from rules._ecs_services import NATIVE_STRATEGIES, LiveByRegion, deployment_controller, deployment_strategy
+from rules._execution_roles import ORGANIZATION_POLICIES_SCHEMA
+from rules._traffic_role import check_traffic_role
 
 _ECS_DEPLOYMENT_CONFIGS = (
     "CodeDeployDefault.ECSAllAtOnce",
@@ -53,7 +87,8 @@ def validate_blue_green(index: StackIndex, findings: Findings, config: dict) -> 
             _check_code_deploy(index, service, findings)
         elif controller == "ECS" and strategy in NATIVE_STRATEGIES:
             applies = True
-            _check_native(index, service, strategy, findings, live)
+            _check_native(index, service, strategy, findings, live,
+                          config.get("organizationPolicies", ORGANIZATION_ABSENT))
     if not applies:
         findings.not_applicable("no ECS service in the stack deploys blue/green (CODE_DEPLOY controller or a "
                                 "BLUE_GREEN, LINEAR or CANARY strategy)")
@@ -98,7 +133,7 @@ def _check_deployment_group(index: StackIndex, service: Resource, group: Resourc
         value = get_path(style, key)
         if isinstance(value, str) and value != wanted:
             findings.violation(
-                f"{group.label} deploymentStyle.{key} {value!r} is not valid for ECS: set it to {wanted!r}",
+                f"{group.label} deploymentStyle.{key} {shown(value)} is not valid for ECS: set it to {shown(wanted)}",
                 group.urn,
             )
     _check_application(index, group, findings)
@@ -129,7 +164,7 @@ def _check_application(index: StackIndex, group: Resource, findings: Findings) -
         platform = application.props.get("computePlatform")
         if same and isinstance(platform, str) and platform != "ECS":
             findings.violation(
-                f"{application.label} computePlatform {platform!r} cannot deploy ECS services ({group.label}): "
+                f"{application.label} computePlatform {shown(platform)} cannot deploy ECS services ({group.label}): "
                 "set computePlatform to \"ECS\"",
                 application.urn,
             )
@@ -255,7 +290,7 @@ def _check_nlb_deployment_config(index: StackIndex, group: Resource, listeners: 
         return
     if isinstance(name, str) and name.startswith("CodeDeployDefault.") and name not in _ECS_DEPLOYMENT_CONFIGS:
         findings.violation(
-            f"{group.label} deploymentConfigName {name!r} is not an ECS deployment configuration: use one of "
+            f"{group.label} deploymentConfigName {shown(name)} is not an ECS deployment configuration: use one of "
             f"{', '.join(_ECS_DEPLOYMENT_CONFIGS)}",
             group.urn,
         )
@@ -273,7 +308,7 @@ def _check_nlb_deployment_config(index: StackIndex, group: Resource, listeners: 
             findings.inconclusive(f"{balancer.label} loadBalancerType")
         elif kind == "network":
             findings.violation(
-                f"{group.label} deploymentConfigName {name!r} shifts traffic gradually, but {balancer.label} is a "
+                f"{group.label} deploymentConfigName {shown(name)} shifts traffic gradually, but {balancer.label} is a "
                 "network load balancer, for which CodeDeploy supports only CodeDeployDefault.ECSAllAtOnce: use "
                 "CodeDeployDefault.ECSAllAtOnce or an application load balancer",
                 group.urn,
@@ -281,7 +316,8 @@ def _check_nlb_deployment_config(index: StackIndex, group: Resource, listeners: 
             return
 
 
-def _check_native(index: StackIndex, service: Resource, strategy: str, findings: Findings, live: LiveByRegion) -> None:
+def _check_native(index: StackIndex, service: Resource, strategy: str, findings: Findings, live: LiveByRegion,
+                  organization: str) -> None:
     deployment = service.props.get("deploymentConfiguration")
     needed = {"LINEAR": "linearConfiguration", "CANARY": "canaryConfiguration"}.get(strategy)
     if needed and get_path(deployment, needed) is None:
@@ -317,7 +353,7 @@ def _check_native(index: StackIndex, service: Resource, strategy: str, findings:
             )
             continue
         _check_alternate_target_group(index, service, block, advanced, where, findings)
-        _check_traffic_role(index, service, advanced.get("roleArn"), where, findings, live)
+        check_traffic_role(index, service, advanced, block, where, findings, live, organization)
 
 
 def _check_alternate_target_group(index: StackIndex, service: Resource, block: dict, advanced: dict, where: str,
@@ -356,66 +392,6 @@ def _check_alternate_target_group(index: StackIndex, service: Resource, block: d
             )
 
 
-_ECS_SERVICE_PRINCIPAL = "ecs.amazonaws.com"
-
-
-def _traffic_role_ref(index: StackIndex, service: Resource, value: Any) -> Ref:
-    """The role in advancedConfiguration.roleArn: matched by ARN, by the name at the end of a
-    computed ARN (the role's own `arn` is unknown at preview), or through the graph."""
-    refs = index.refs(service, "loadBalancers", value, IAM_ROLE, ARN_KEYS)
-    ref = refs[0] if refs else Ref(value, None)
-    if ref.resource is None and isinstance(value, str) and ":role/" in value:
-        name = value.rsplit("/", 1)[-1]
-        matches = [r for r in index.of_type(IAM_ROLE) if r.props.get("name") == name]
-        if matches:
-            return Ref(value, matches[0])
-    return ref
-
-
-def _place(service: Resource, value: Any) -> Place:
-    region = service.provider_props.get("region")
-    region = region if isinstance(region, str) and region else None
-    parts = value.split(":") if isinstance(value, str) else []
-    account = parts[4] if len(parts) > 4 and parts[4].isdigit() else None
-    return Place(partition_of(region), region, account)
-
-
-def _check_traffic_role(index: StackIndex, service: Resource, value: Any, where: str, findings: Findings,
-                        live: LiveByRegion) -> None:
-    """The role ECS assumes to shift traffic must exist and trust ecs.amazonaws.com with sts:AssumeRole."""
-    what = f"{where}.advancedConfiguration.roleArn"
-    ref = _traffic_role_ref(index, service, value)
-    if not ref.resolved:
-        findings.inconclusive(f"{what} (not known yet, and it depends on no {IAM_ROLE} of this stack)")
-        return
-    if ref.resource is None and not isinstance(ref.value, str):
-        return
-    view = RoleReader(index, live.for_resource(service), _place(service, value)).view(ref)
-    if view.exists is None:
-        findings.inconclusive(f"{what} role {view.label} ({view.why})")
-        return
-    if not view.exists:
-        findings.violation(
-            f"{what} {ref.value!r} names a role that does not exist ({view.why}): ECS cannot shift traffic between "
-            f"the target groups; create the role with a trust policy for {_ECS_SERVICE_PRINCIPAL} or point roleArn "
-            "at an existing one",
-            service.urn,
-        )
-        return
-    verdict = evaluate_trust(view.trust, _ECS_SERVICE_PRINCIPAL)
-    if verdict.decision is Decision.INCONCLUSIVE:
-        findings.inconclusive(f"{what} role {view.label}: {verdict.reason}")
-    elif not verdict.allowed:
-        statement = json.dumps({"Effect": "Allow", "Principal": {"Service": _ECS_SERVICE_PRINCIPAL},
-                                "Action": "sts:AssumeRole"})
-        findings.violation(
-            f"{what} role {view.label}: its trust policy does not let {_ECS_SERVICE_PRINCIPAL} assume it "
-            f"({verdict.reason}), so ECS cannot shift traffic between the target groups; add this statement to "
-            f"the role's assumeRolePolicy: {statement}",
-            service.urn,
-        )
-
-
 ecs_blue_green_valid = stack_policy(
     name="ecs-blue-green-valid",
     description=(
@@ -433,5 +409,5 @@ ecs_blue_green_valid = stack_policy(
         "productionListenerRule and roleArn, the role trusting ecs.amazonaws.com with sts:AssumeRole."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-bluegreen.html",
-    config_schema=LIVE_LOOKUP_SCHEMA,
+    config_schema={**ORGANIZATION_POLICIES_SCHEMA, **LIVE_LOOKUP_SCHEMA},
 )

@@ -156,6 +156,9 @@ def test_blue_green_is_inconclusive_on_an_unknown_pair():
     assert (outcome.violations, outcome.unknowns) == ([], ["DeploymentGroup 'web-deploy' loadBalancerInfo.targetGroupPairInfo"])
 
 
+INFRASTRUCTURE_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+
+
 def native_stack(strategy: str = "BLUE_GREEN", **advanced):
     specs = web_stack()
     tg_arn = next(s for s in specs if s.name == "web-tg").props["arn"]
@@ -172,7 +175,8 @@ def native_stack(strategy: str = "BLUE_GREEN", **advanced):
         spec("aws:lb/listenerRule:ListenerRule", "web-rule", {"arn": RULE_ARN, "actions": [{"type": "forward", "forward": {
             "targetGroups": [{"arn": tg_arn, "weight": 100}, {"arn": GREEN_ARN, "weight": 0}]}}]}),
         spec(ROLE, "web-ecs-blue-green", {"arn": ROLE_ARN, "name": "web-ecs-blue-green",
-                                          "assumeRolePolicy": trust_policy("ecs.amazonaws.com")}),
+                                          "assumeRolePolicy": trust_policy("ecs.amazonaws.com"),
+                                          "managedPolicyArns": [INFRASTRUCTURE_POLICY]}),
     ]
     return specs
 
@@ -311,6 +315,9 @@ def test_blue_green_native_reads_a_role_outside_the_stack(moto, aws_credentials)
     live = {"awsEndpointUrl": moto.url}
     missing = run_stack(BLUE_GREEN, outside_role_stack(), live)
     iam.create_role(RoleName="web-ecs-blue-green", AssumeRolePolicyDocument=trust_policy("ecs-tasks.amazonaws.com"))
+    iam.put_role_policy(RoleName="web-ecs-blue-green", PolicyName="load-balancers", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "elasticloadbalancing:*",
+                                                "Resource": "*"}]}))
     live_aws.forget_shared()  # answers are cached for the life of the pack process
     untrusted = run_stack(BLUE_GREEN, outside_role_stack(), live)
     iam.update_assume_role_policy(RoleName="web-ecs-blue-green", PolicyDocument=trust_policy("ecs.amazonaws.com"))
@@ -339,3 +346,65 @@ def test_blue_green_native_is_inconclusive_for_a_role_outside_the_stack_without_
     assert run_stack(BLUE_GREEN, outside_role_stack(), {"awsEndpointUrl": denied.url}).unknowns == [
         f"{ROLE_WHERE} role {ROLE_ARN} (iam get_role failed: AccessDenied: User: arn:aws:iam::{ACCOUNT}:user/ci is "
         "not authorized to perform: iam:GetRole)"]
+
+
+def _inline(*statements: dict) -> list[dict]:
+    return [{"name": "load-balancers", "policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}]
+
+
+def test_blue_green_native_flags_a_role_that_may_not_move_the_listener_rule():
+    # The role ECS shifts traffic with calls elasticloadbalancing:ModifyRule on the production listener rule.
+    reads_only = replace(native_stack(), "web-ecs-blue-green", managedPolicyArns=[], inlinePolicies=_inline(
+        {"Effect": "Allow", "Action": "elasticloadbalancing:Describe*", "Resource": "*"},
+        {"Effect": "Allow", "Action": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+         "Resource": "*"}))
+
+    assert run_stack(BLUE_GREEN, reads_only, OFF).violations == [(
+        f"{ROLE_WHERE} role Role 'web-ecs-blue-green' may not move the listener rules between the target groups "
+        f"(no identity-based policy allows elasticloadbalancing:ModifyRule on {RULE_ARN}): the deployment fails "
+        "when ECS shifts traffic; attach arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers "
+        f"or allow elasticloadbalancing:ModifyRule on {RULE_ARN}",
+        SERVICE_URN,
+    )]
+
+
+def test_blue_green_native_flags_a_deny_of_modify_rule_in_the_boundary():
+    boundary = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    bounded = replace(native_stack(), "web-ecs-blue-green", permissionsBoundary=boundary)
+
+    messages = run_stack(BLUE_GREEN, bounded, OFF).messages
+
+    assert len(messages) == 1 and messages[0].startswith(
+        f"{ROLE_WHERE} role Role 'web-ecs-blue-green' may not move the listener rules between the target groups "
+        f"(elasticloadbalancing:ModifyRule on {RULE_ARN} is allowed by ")
+    assert "but no permissions boundary allows the elasticloadbalancing:ModifyRule action" in messages[0]
+
+
+def test_blue_green_native_names_the_managed_policy_actions_a_narrow_role_is_not_allowed():
+    narrow = replace(native_stack(), "web-ecs-blue-green", managedPolicyArns=[], inlinePolicies=_inline(
+        {"Effect": "Allow", "Action": "elasticloadbalancing:ModifyRule", "Resource": RULE_ARN},
+        {"Effect": "Allow", "Action": ["elasticloadbalancing:Describe*", "elasticloadbalancing:RegisterTargets",
+                                       "elasticloadbalancing:DeregisterTargets"], "Resource": "*"}))
+    no_reads = replace(native_stack(), "web-ecs-blue-green", managedPolicyArns=[], inlinePolicies=_inline(
+        {"Effect": "Allow", "Action": ["elasticloadbalancing:ModifyRule", "elasticloadbalancing:RegisterTargets",
+                                       "elasticloadbalancing:DeregisterTargets"], "Resource": "*"}))
+
+    assert (run_stack(BLUE_GREEN, narrow, OFF).violations, run_stack(BLUE_GREEN, narrow, OFF).inconclusive) == (
+        [], None)
+    assert run_stack(BLUE_GREEN, no_reads, OFF).unknowns == [
+        f"{ROLE_WHERE} role Role 'web-ecs-blue-green': whether ECS needs elasticloadbalancing:{action}, which "
+        "AmazonECSInfrastructureRolePolicyForLoadBalancers grants and the role is not allowed (no identity-based "
+        f"policy allows elasticloadbalancing:{action} on *)"
+        for action in ("DescribeListeners", "DescribeRules", "DescribeTargetGroups", "DescribeTargetHealth")
+    ]
+
+
+def test_blue_green_native_judges_a_listener_rule_whose_arn_is_not_known_yet_by_its_shape():
+    # At a first preview the rule's ARN is unknown; the managed policy's listener-rule/app/*/*/*/* covers any.
+    preview = native_stack(productionListenerRule=UNKNOWN)
+    replace(preview, "web-rule", arn=UNKNOWN)
+    next(s for s in preview if s.name == "web").deps["loadBalancers"] = ["web-rule"]
+
+    outcome = run_stack(BLUE_GREEN, preview, OFF)
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
