@@ -1,8 +1,21 @@
 """ecr-repository-hardened: ECR repositories scan on push, use immutable tags and have a lifecycle policy.
 
-`ecr-repository-hardened` is a stack rule although it judges one repository at a time:
-the lifecycle policy and registry-wide scanning are separate resources that only a
-stack rule can see.
+It is a stack rule although it judges one repository at a time: the lifecycle policy and
+registry-wide scanning are separate resources that only a stack rule can see.
+
+Mechanisms (what AWS evaluates to decide this):
+- **Basic scanning on push** (`imageScanningConfiguration.scanOnPush`) — modelled.
+  [Image scanning](https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html)
+- **Registry scanning configuration** (`aws.ecr.RegistryScanningConfiguration`, enhanced scanning,
+  which overrides the repository setting) — modelled when in the stack; one whose `scanType` is not
+  known is inconclusive, named. A registry configuration made outside the stack is invisible: the
+  repository's own setting decides. [Enhanced scanning](https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-enhanced.html)
+- **Tag mutability** (`IMMUTABLE`, and `IMMUTABLE_WITH_EXCLUSION` unless `allowImmutableWithExclusion`
+  is false) — modelled. [Image tag mutability](https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html)
+- **Lifecycle policy** (`aws.ecr.LifecyclePolicy` naming the repository) — modelled; a policy whose
+  repository is not known is inconclusive, named. [Lifecycle policies](https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html)
+
+Inconclusive by design: a repository setting or lifecycle-policy target not known until update.
 """
 
 from __future__ import annotations

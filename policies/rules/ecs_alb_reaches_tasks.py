@@ -1,22 +1,26 @@
 """ecs-alb-reaches-tasks: the task security groups admit the load balancer on each block's container port,
 and the load balancer's security groups let that traffic out.
 
-The mechanisms that decide whether a load balancer's traffic reaches a task (ELB User Guide, "Security
-groups for your Application Load Balancer"; ECS Developer Guide, "Use load balancing to distribute
-Amazon ECS service traffic"; VPC User Guide, "Security group rules"):
-
-- several load-balancer blocks, and several load balancers forwarding to one target group — modelled:
-  each (block, load balancer) pair is judged on its own, on the block's container port;
-- the task security groups' ingress — modelled: inline `ingress`, `aws.ec2.SecurityGroupRule` and
+Mechanisms (what AWS evaluates to decide this):
+- **Several load-balancer blocks, and several load balancers forwarding to one target group** — modelled:
+  each (block, load balancer) pair is judged on its own, on the block's container port.
+  [Load balancing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-load-balancing.html)
+- **Task security group ingress** — modelled: inline `ingress`, `aws.ec2.SecurityGroupRule` and
   `aws.vpc.SecurityGroupIngressRule` resources; a peer that is the load balancer's security group, a
-  self-reference, or CIDRs covering the load balancer's subnets; groups outside the stack read live;
-- the load balancer's security groups' egress — modelled the same way; a load balancer without
-  security groups (a network load balancer) does not filter;
-- the VPC's default security group (no `securityGroups` on the service) — its rules are not in the
-  stack: inconclusive, naming it;
-- a target group, listener or load balancer outside the stack — inconclusive, naming it;
-- network ACLs between the load balancer's and the tasks' subnets — not evaluated by this rule (the
-  network rules evaluate the ACLs of the tasks' own paths).
+  self-reference, or CIDRs covering the load balancer's subnets; groups outside the stack read live.
+  [Security group rules](https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html)
+- **Load balancer security group egress** — modelled the same way; a load balancer without security
+  groups (a network load balancer) does not filter.
+  [ALB security groups](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html)
+- **The VPC's default security group** (no `securityGroups` on the service) — inconclusive, named: its
+  rules are not in the stack. [Default security groups](https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html)
+- **Target groups, listeners or load balancers outside the stack** — inconclusive, named.
+- **Network ACLs between the load balancer's and the tasks' subnets** — not applicable here: the network
+  rules evaluate the ACLs on the tasks' own paths.
+  [Network ACLs](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html)
+
+Inconclusive by design: the default security group's rules; security groups, target groups or load
+balancers outside the stack without a live look-up; values not known until update.
 """
 
 from __future__ import annotations

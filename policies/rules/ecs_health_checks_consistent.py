@@ -1,29 +1,33 @@
-"""ecs-health-checks-consistent: target-group and container health checks probe ports the task serves, the
-load balancer may reach the port it checks, and the grace period covers the time a new task needs.
+"""ecs-health-checks-consistent: target-group and container health checks probe ports the task serves,
+the load balancer may reach the port it checks, and the grace period covers the time a new task needs.
 
-The mechanisms that decide whether a new task passes its health checks (ELB User Guide, "Health
-checks for Application Load Balancer target groups"; ECS API Reference, "HealthCheck"; ECS
-Developer Guide, "Use load balancing to distribute Amazon ECS service traffic"):
+Mechanisms (what AWS evaluates to decide this):
+- **Several load-balancer blocks** per service — modelled: each block's target group is judged on its own.
+  [Load balancing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-load-balancing.html)
+- **The target group's `healthCheck.port`** — modelled: `traffic-port` (the default) is the block's container
+  port; any other port must be one a container of the task maps, which the task security groups admit from
+  the load balancer and the load balancer's security groups let out.
+  [Target group health checks](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html)
+- **The target group's `healthCheck.path` and protocol** — modelled: an HTTP(S) path is compared with the
+  path the container's own health check probes on the same port; TCP checks have no path.
+  [Target group health checks](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html)
+- **The matcher** (expected HTTP codes) — not applicable: the application's answer, which no stack shows.
+- **The container's `healthCheck.command`** — modelled (`model.health_command`): `CMD` runs without a shell,
+  `CMD-SHELL` expands `$VAR`, `${VAR}`, `${VAR:-default}` from the container's `environment`; each local
+  port it probes must be one the container serves (in awsvpc and host mode, any container of the task).
+  A command the rule cannot read — a script file in the image, a program it does not know, a variable not
+  in `environment` — inconclusive, named with the reason.
+  [HealthCheck](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html)
+- **The image's own `HEALTHCHECK`** — not applicable: ECS ignores it; only the task definition's counts.
+  [Container health checks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_healthcheck)
+- **`healthCheckGracePeriodSeconds`** — modelled: it must cover the container's `startPeriod` plus the
+  target group's `healthyThreshold` × `interval` (defaults 3 and 30 s), plus `extraGraceSeconds`.
+  [Service definition parameters](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html)
+- **Target groups and task definitions outside the stack** — modelled when read live (`liveLookups`); without a look-up
+  inconclusive, named. [Live look-ups](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html)
 
-- several load-balancer blocks — modelled: each block's target group is judged on its own;
-- the target group's `healthCheck.port` — modelled: `traffic-port` (the default) is the block's
-  container port; any other port must be one the task serves (a container of the task maps it) and
-  one the load balancer can reach: the task security groups admit the load balancer there and the load
-  balancer's security groups let it out (inline rules, separate rule resources, groups read live);
-- the target group's `healthCheck.path` and protocol — modelled: an HTTP(S) path is compared with the
-  path the container's own health check probes on the same port (the two must not drift apart); TCP
-  checks have no path;
-- the matcher (expected HTTP codes) — the application's answer, which no stack shows: not judged;
-- the container's `healthCheck.command` — modelled (model.health_command): `CMD` runs without a shell,
-  `CMD-SHELL` expands `$VAR`, `${VAR}`, `${VAR:-default}` from the container's `environment`; each
-  local port it probes must be one the container serves (its portMappings, and in awsvpc mode the
-  other containers' too, which share localhost). A command that cannot be read — a script, a program
-  it does not know, a variable not in `environment` (it may come from the image) — is inconclusive,
-  naming why; health checks built into the image are ignored by ECS, so they are not read;
-- `healthCheckGracePeriodSeconds` — modelled: it must cover the container's `startPeriod` plus the
-  target group's `healthyThreshold` × `interval` (defaults 3 and 30 s), plus `extraGraceSeconds`;
-- values unknown until update, a target group or task definition outside the stack without a live
-  look-up — inconclusive, naming them.
+Inconclusive by design: a container health command run from a script or program in the image; values
+not known until update; target groups or task definitions outside the stack without a live look-up.
 """
 
 from __future__ import annotations

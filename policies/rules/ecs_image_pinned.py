@@ -1,4 +1,26 @@
-"""ecs-image-pinned: container images are immutable references (see ../shared/policy-catalog.md)."""
+"""ecs-image-pinned: every container image is an immutable reference — a digest, or a tag in an ECR
+repository whose tags cannot be moved.
+
+Mechanisms (what AWS evaluates to decide this):
+- **The image reference** (`[registry/]repository[:tag][@digest]`, Docker's rules for which part is the
+  registry) — modelled: a `@sha256:` digest is immutable, a missing tag means `latest`.
+  [Container image](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_image)
+- **ECR tag mutability** (`imageTagMutability` `IMMUTABLE`, `MUTABLE`, and the `*_WITH_EXCLUSION` modes
+  with their exclusion filters) — modelled for repositories in the stack, read live for the others;
+  a repository not found and not read is inconclusive, named.
+  [Image tag mutability](https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html)
+- **Public registries** (Docker Hub, Amazon ECR Public, GHCR, Quay…) — modelled: their tags can be moved
+  by the publisher, so only a digest pins the image.
+  [Image tag mutability](https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html)
+- **Images built and pushed in the stack** (`docker-build` and `docker` images) — modelled: a private ECR
+  tag nothing in the stack pushes is named as a pull risk in the message.
+  [CannotPullContainer errors](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_cannot_pull_image.html)
+- **Pull through cache and replication rules** — not applicable: they decide where an image comes from,
+  not whether its reference is immutable (the repository's own mutability setting still applies).
+
+Inconclusive by design: an image or container definitions not known until update; the tag mutability
+of an ECR repository outside the stack without a live look-up.
+"""
 
 from __future__ import annotations
 

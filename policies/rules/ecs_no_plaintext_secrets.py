@@ -1,23 +1,29 @@
 """ecs-no-plaintext-secrets: no container definition carries a credential as a literal value.
 
 Everything in a container definition is stored in plain text in the task definition, readable by
-anyone allowed `ecs:DescribeTaskDefinition` (ECS Developer Guide, "Pass sensitive data to an
-Amazon ECS container"). The mechanisms that decide the question:
+anyone allowed `ecs:DescribeTaskDefinition`.
 
-- `environment` values — modelled: judged by name and value (`model.credential_values`: values
-  that cannot be credentials pass, credentials inside URLs, connection strings, JVM options and
-  JSON are found, a credential-named variable with any other literal value is flagged).
-- `secrets` with `valueFrom` (SSM Parameter Store or Secrets Manager) — modelled: the documented
-  way to inject a credential as an environment variable; never flagged.
-- `logConfiguration.options` — modelled: a credential-named option (`splunk-token`) with a literal
-  value is flagged; `secretOptions` is the documented alternative.
-- `command` and `entryPoint` arguments — modelled: credentials inside `--option=` / `-D` arguments,
+Mechanisms (what AWS evaluates to decide this):
+- **`environment` values** — modelled: judged by name and value (`model.credential_values`: values that
+  cannot be credentials pass — booleans, numbers, durations, algorithm names, paths, header names;
+  credentials inside URLs, connection strings, JVM options and JSON are found; a credential-named
+  variable with any other literal value is flagged).
+  [Pass sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html)
+- **`secrets` with `valueFrom`** (SSM Parameter Store or Secrets Manager) — modelled: the documented way to
+  inject a credential; never flagged. [Pass sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html)
+- **`logConfiguration.options`** — modelled: a credential-named option (`splunk-token`) with a literal value
+  is flagged; `secretOptions` is the documented alternative.
+  [LogConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LogConfiguration.html)
+- **`command` and `entryPoint` arguments** — modelled: credentials inside `--option=` / `-D` arguments,
   URLs and connection strings are flagged.
-- `repositoryCredentials.credentialsParameter` — a Secrets Manager ARN: a reference, never flagged.
-- `environmentFiles` (S3 objects) — their values are not in the task definition nor in the stack:
-  outside this rule's question.
-- A value unknown until update — inconclusive, naming the variable, when its name marks a credential
-  or a value that can embed one (URLs, connection strings, JSON, options); otherwise not needed.
+  [Container definitions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html)
+- **`repositoryCredentials.credentialsParameter`** — modelled: a Secrets Manager ARN, a reference, never
+  flagged. [Private registry authentication](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/private-auth.html)
+- **`environmentFiles`** (S3 objects) — not applicable: their values are not in the task definition nor
+  in the stack.
+
+Inconclusive by design: a value not known until update whose name marks a credential, or which can embed
+one (URLs, connection strings, JSON, options).
 """
 
 from __future__ import annotations

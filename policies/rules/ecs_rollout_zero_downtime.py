@@ -1,4 +1,26 @@
-"""ecs-rollout-zero-downtime: rolling deployments keep capacity, roll back, and stay available."""
+"""ecs-rollout-zero-downtime: rolling deployments keep capacity, roll back on failure, and (when
+required) stay available across tasks and availability zones.
+
+Mechanisms (what AWS evaluates to decide this):
+- **Deployment controller and strategy** (`deploymentController.type`, `deploymentConfiguration.strategy`)
+  — modelled: only the ECS controller's rolling deployments are judged here (blue/green is
+  ecs-blue-green-valid's); DAEMON services are skipped.
+  [Rolling update deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html)
+- **Minimum healthy and maximum percent** (defaults 100 and 200) — modelled against the task count.
+  [Deployment configuration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html)
+- **Application Auto Scaling `minCapacity`** of the service's scalable target — modelled: it raises the
+  count ECS keeps. [Service auto scaling](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-auto-scaling.html)
+- **Deployment circuit breaker** (`enable` and `rollback`) — modelled.
+  [Circuit breaker](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html)
+- **Availability zones of the service's subnets** (with `requireHighAvailability`) — modelled for subnets
+  in the stack, read live for the others; unread subnets are inconclusive, named.
+  [Service placement](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html)
+- **CloudWatch alarms on the deployment** (`deploymentConfiguration.alarms`) — not applicable: they add
+  a second way to roll back, never replace the circuit breaker's.
+
+Inconclusive by design: desired counts, percentages, scaling minimums or subnets not known until update;
+subnets outside the stack without a live look-up.
+"""
 
 from __future__ import annotations
 

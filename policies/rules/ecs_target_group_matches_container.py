@@ -1,26 +1,26 @@
 """ecs-target-group-matches-container: the container and port each load-balancer block of a service names
 exist in its task definition, and the target group can receive the tasks.
 
-The mechanisms that decide whether ECS accepts the service and registers its tasks (ECS Developer
-Guide, "Use load balancing to distribute Amazon ECS service traffic"; ECS API Reference,
-"LoadBalancer"):
-
-- several `loadBalancers` blocks (several ports, several target groups) — modelled: each block is
-  judged on its own;
-- `containerName` names a container of the task definition, and `containerPort` is one of that
-  container's `portMappings` — modelled (ECS rejects the service: "The container <name> did not have
-  a container port <port> defined");
-- the target group's type: awsvpc tasks register by IP, so `targetType` must be `ip` — modelled
-  (ECS rejects "target type instance, which is incompatible with the awsvpc network mode");
-- a listener or listener rule forwards to the target group — modelled (ECS rejects "The target group
+Mechanisms (what AWS evaluates to decide this):
+- **Several `loadBalancers` blocks** (several ports, several target groups) — modelled: each block is
+  judged on its own. [Load balancing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-load-balancing.html)
+- **`containerName` and `containerPort`** — modelled: the container exists and maps the port (ECS rejects
+  the service: "The container <name> did not have a container port <port> defined").
+  [LoadBalancer](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LoadBalancer.html)
+- **The target group's `targetType`** — modelled: awsvpc tasks register by IP, so it must be `ip`.
+  [Target groups](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-type)
+- **A listener or listener rule forwarding to the target group** — modelled (ECS rejects "The target group
   ... does not have an associated load balancer"); for a target group outside the stack, its
-  `LoadBalancerArns` as read live;
-- the target group's own `port` — a default only: ECS registers each task with the block's container
-  port, so it is not compared;
-- the target group's health-check port — judged by ecs-health-checks-consistent (any port the task
-  serves and admits), not here;
-- a task definition or target group outside the stack — read live, otherwise inconclusive naming it;
-- a Classic Load Balancer block (`elbName`) — not modelled: inconclusive, naming it.
+  `LoadBalancerArns` as read live. [Load balancing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-load-balancing.html)
+- **The target group's own `port`** — not applicable: a default only; ECS registers each task with the
+  block's container port.
+- **The target group's health-check port** — not applicable here: judged by ecs-health-checks-consistent.
+- **Task definitions and target groups outside the stack** — modelled when read live (`liveLookups`); without a look-up
+  inconclusive, named. [Live look-ups](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html)
+- **Classic Load Balancer blocks** (`elbName`) — inconclusive, named.
+
+Inconclusive by design: blocks, ports or references not known until update; resources outside the stack
+without a live look-up; Classic Load Balancers.
 """
 
 from __future__ import annotations

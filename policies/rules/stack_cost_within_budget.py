@@ -1,4 +1,20 @@
-"""stack-cost-within-budget (advisory): the stack's estimated monthly cost stays within the budget."""
+"""stack-cost-within-budget: the stack's estimated monthly cost stays within the budget (an advisory rule).
+
+Mechanisms (what AWS evaluates to decide this):
+- **Fargate vCPU and GB hours** at each service's desired count, on the X86_64 or ARM64 price list
+  (`runtimePlatform.cpuArchitecture`) — modelled; an architecture not known yet is priced at the
+  cheaper ARM64 rate and named, so a verdict over budget says "at least".
+  [Fargate pricing](https://aws.amazon.com/fargate/pricing/)
+- **Load balancer hours** — modelled (capacity units are traffic). [ELB pricing](https://aws.amazon.com/elasticloadbalancing/pricing/)
+- **NAT gateway hours** — modelled (data processing is traffic). [VPC pricing](https://aws.amazon.com/vpc/pricing/)
+- **Interface endpoint hours per AZ** — modelled; gateway endpoints are free.
+  [PrivateLink pricing](https://aws.amazon.com/privatelink/pricing/)
+- **Traffic-dependent charges** (LCUs, data processing, logs) — not applicable: they depend on use, which
+  no stack shows; the estimate is a floor and the message says so.
+
+Inconclusive by design: a task size, desired count, endpoint type or subnets not known until update,
+and task definitions outside the stack, when the known part stays within budget.
+"""
 
 from __future__ import annotations
 
