@@ -1,9 +1,16 @@
 """The repository's own stacks through preflight with the real pack and their own policy config.
 
 This is the program's promise: correct by construction. `dev` and `prod`, in a first
-preview and in an update, raise no violation from any rule; the only diagnostic is the
-one a credential-free run cannot avoid: prod's secrets live outside the stack, so the key
-that encrypts them can only be read with AWS credentials (`liveLookups`).
+preview and in an update, raise no violation from any rule. Two diagnostics a stack-only
+run cannot avoid remain, both advisory and inconclusive:
+- prod's secrets live outside the stack, so the key that encrypts them can only be read with
+  AWS credentials (`liveLookups`);
+- the containers' health check is `["CMD", "python3", "/app/healthcheck.py"]`: ECS runs that
+  file from the image without a shell (ECS API Reference, "HealthCheck":
+  https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html), and its code is
+  in the image, not in the stack, so which port and path it probes cannot be read — the same
+  verdict as scenario lb-container-health-script. A command the rule can read (for example
+  `CMD-SHELL` with `python3 -c` on `http://127.0.0.1:${PORT}/health`) would make it conclusive.
 """
 
 from __future__ import annotations
@@ -29,10 +36,25 @@ PROD_SECRETS_UNREADABLE = (
 )
 
 
+def _script_health_check(*tasks: tuple[str, str]) -> str:
+    return (
+        "can't run policy 'ecs-health-checks-consistent' from policy pack 'berth@v0.0.1' during preview: Cannot be "
+        "verified until update: " + "; ".join(
+            f"TaskDefinition '{task}' container '{container}' healthCheck.command: which port and path it probes "
+            "(python runs the script /app/healthcheck.py from the image, whose code the stack does not show)"
+            for task, container in tasks)
+    )
+
+
+DEV_HEALTH_SCRIPT = _script_health_check(("berth-dev-web-definition", "web"))
+PROD_HEALTH_SCRIPT = _script_health_check(("berth-prod-web-definition", "web"), ("berth-prod-api-definition", "api"))
+
+
 @pytest.mark.parametrize("mode", ["preview", "update"])
 @pytest.mark.parametrize("stack,resources,diagnostics", [
-    ("dev", 50, []),
-    ("prod", 91, [("ecs-execution-role-reads-secrets", "advisory", True, PROD_SECRETS_UNREADABLE)]),
+    ("dev", 50, [("ecs-health-checks-consistent", "advisory", True, DEV_HEALTH_SCRIPT)]),
+    ("prod", 91, [("ecs-execution-role-reads-secrets", "advisory", True, PROD_SECRETS_UNREADABLE),
+                  ("ecs-health-checks-consistent", "advisory", True, PROD_HEALTH_SCRIPT)]),
 ])
 def test_the_stacks_pass_every_rule_of_their_policy_config(no_aws_credentials, stack, resources, diagnostics, mode):
     report = run_preflight(REPO, stack=stack, mode=mode, policy_config=REPO / "policies" / "config" / f"{stack}.json")
