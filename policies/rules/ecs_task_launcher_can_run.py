@@ -26,14 +26,14 @@ Mechanisms (what AWS evaluates to decide this):
   [Step Functions ECS policies](https://docs.aws.amazon.com/step-functions/latest/dg/ecs-iam.html)
 - **Permissions boundary** of the launcher role — inconclusive, named: the pack does not intersect boundaries yet.
   [Permissions boundaries](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)
-- **Organization SCPs and RCPs** — not visible from a stack: absent by default; inconclusive, named, when the
-  pack config `organizationPolicies` is `unknown`.
+- **Organization SCPs and RCPs** — inconclusive, named, when the pack config `organizationPolicies` is `unknown`;
+  not visible from a stack, so absent by default.
   [SCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)
 - **Resource-based policies** — not applicable: task definitions, clusters and roles (as `iam:PassRole` targets)
   have none; a role's trust policy is modelled above.
   [Services that work with IAM](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_aws-services-that-work-with-iam.html)
-- **Task definitions and roles outside the stack** — read with read-only calls when `liveLookups` allows;
-  otherwise inconclusive, named. [DescribeTaskDefinition](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html)
+- **Task definitions and roles outside the stack** — modelled: read with read-only calls when `liveLookups`
+  allows; otherwise inconclusive, named. [DescribeTaskDefinition](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html)
 
 Inconclusive by design: a state machine definition or ECS target not known at preview; values a state or input
 transformer chooses at run time (`Key.$`, JSONata `{% %}`, templates naming roles); the schedule ARN a Scheduler
