@@ -329,7 +329,7 @@ class Network(EndpointsAndGroups, NetworkAcls):
         if route.get("instanceId") is not None:  # older providers route to an instance directly
             return Route(destination, "other", self._target_text(owner, prop or "instanceId", "instanceId",
                                                                  route.get("instanceId")))
-        return Route(destination, "other", None)
+        return Route(destination, "other", "a target the pack does not recognise")
 
     def _target_text(self, owner: Resource, prop: str, field: str, value: Any) -> str:
         """How a message names a route's target: the stack resource behind it, else the ID."""

@@ -114,6 +114,8 @@ def _covers(cidr: Any, peer: Any) -> Tri:
         return Unsure.of("its CIDR (unknown)")
     if is_unknown(peer) or peer is None:
         return Unsure.of("the address range of the other end (known after update)")
+    if not isinstance(cidr, str):
+        return False
     try:
         network = ipaddress.ip_network(cidr, strict=False)
     except (ValueError, TypeError):
@@ -127,8 +129,10 @@ def _covers(cidr: Any, peer: Any) -> Tri:
             return False
         return Unsure.of(f"whether {network} holds the service's public addresses")
     try:
-        target = ipaddress.ip_network(peer, strict=False)
+        target = ipaddress.ip_network(peer, strict=False) if isinstance(peer, str) else None
     except (ValueError, TypeError):
+        target = None
+    if target is None:
         return Unsure.of(f"the address range of the other end ({in_words(peer)})")
     if target.subnet_of(network):
         return True
@@ -231,4 +235,4 @@ def _verdict(acl: NetworkAcl, flow: Flow, allowed, denials, undecided) -> AclAns
     if _overlap(undecided, core):
         reasons.append(("no rule allows " + _ports_text(_overlap(undecided, core)) if allowed or denials
                         else "no rule allows it") + ", so the final deny-all (*) rule drops it")
-    return AclAnswer(False, f"{acl.label} drops {flow.what} ({'; '.join(reasons)})")
+    return AclAnswer(False, f"{acl.label} drops {flow.what}: {'; '.join(reasons)}")

@@ -117,9 +117,9 @@ class NetworkAcls:
 
     def _acl_outside(self, subnet: Subnet) -> NetworkAcl | Unsure:
         subnet_id = subnet.key if subnet.resource is None else subnet.resource.get("id")
-        what = f"the network ACL of {subnet.label}"
+        what = f"the network ACL of {subnet.label} in {self.vpc_label(subnet.vpc)}"
         if not known_str(subnet_id):
-            return Unsure.of(f"{what} (its VPC's default network ACL is outside the stack; known after update)")
+            return Unsure.of(f"{what} (its default network ACL, read after update)")
         data = self._lookup(what, "describe_network_acls",
                             Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])
         if isinstance(data, Unsure):

@@ -83,8 +83,10 @@ class Reach:
             return Leg(routes)
         legs = [self._route_leg(group) for group in _by_target(routes)]
         ok = _combine(legs, self.route_table.label)
-        if ok.ok is not True:
+        if ok.ok is False:
             return ok
+        # A route that may work is judged with what the packets meet on the way: a security group
+        # or network ACL that drops them fails the path whatever the route does.
         crossings = to_public(self.subnet)
         for route in routes:
             nat = route.nat if route is not None and route.target == "nat" else None
@@ -96,7 +98,7 @@ class Reach:
         acl_ok, problem, fix = judge_crossings(self.network, crossings)
         if acl_ok is False:
             return Leg(False, problem, fix, 2)
-        return Leg(all_of([egress.ok, acl_ok]))
+        return Leg(all_of([ok.ok, egress.ok, acl_ok]))
 
     def _route_leg(self, routes: list[Route] | None) -> Leg:
         """Whether the routes (one target) lead to the internet; security groups and ACLs come after."""

@@ -222,6 +222,8 @@ def cidr_covers(cidr: Any, target: Any, what: str) -> Tri:
         return True
     if is_unknown(target) or target is None:
         return Unsure.of(f"{what} ({cidr} against an address range known after update)")
+    if not isinstance(target, str):
+        return False
     try:
         return ipaddress.ip_network(target, strict=False).subnet_of(network)
     except (ValueError, TypeError):
@@ -229,6 +231,8 @@ def cidr_covers(cidr: Any, target: Any, what: str) -> Tri:
 
 
 def is_public_cidr(cidr: Any) -> bool:
+    if not isinstance(cidr, str):
+        return False
     try:
         return not ipaddress.ip_network(cidr, strict=False).is_private
     except (ValueError, TypeError):

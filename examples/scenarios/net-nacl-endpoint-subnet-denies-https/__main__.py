@@ -1,0 +1,188 @@
+"""clearing: the interface endpoints sit in endpoint subnets whose network ACL was copied from the
+web tier: inbound HTTP and SSH from the VPC, replies out on the ephemeral ports. HTTPS from the
+tasks to the endpoints' network interfaces is not admitted, so the final deny-all rule drops it."""
+
+import json
+
+import pulumi_aws as aws
+
+region = aws.get_region().name
+account = aws.get_caller_identity().account_id
+
+vpc = aws.ec2.Vpc("clearing", cidr_block="10.20.0.0/16", enable_dns_support=True, enable_dns_hostnames=True)
+private_rt = aws.ec2.RouteTable("clearing-private", vpc_id=vpc.id)
+task_subnets = []
+for i, zone in enumerate("ab"):
+    subnet = aws.ec2.Subnet(
+        f"clearing-private-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{10 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
+    aws.ec2.RouteTableAssociation(
+        f"clearing-private-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id
+    )
+    task_subnets.append(subnet)
+endpoint_subnets = []
+for i, zone in enumerate("ab"):
+    subnet = aws.ec2.Subnet(
+        f"clearing-endpoints-{zone}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{20 + i}.0/24",
+        availability_zone=f"{region}{zone}",
+    )
+    aws.ec2.RouteTableAssociation(
+        f"clearing-endpoints-{zone}", subnet_id=subnet.id, route_table_id=private_rt.id
+    )
+    endpoint_subnets.append(subnet)
+
+aws.ec2.NetworkAcl(
+    "clearing-endpoint-acl",
+    vpc_id=vpc.id,
+    subnet_ids=[s.id for s in endpoint_subnets],
+    ingress=[
+        {
+            "rule_no": 100,
+            "protocol": "tcp",
+            "action": "allow",
+            "cidr_block": "10.20.0.0/16",
+            "from_port": 80,
+            "to_port": 80,
+        },
+        {
+            "rule_no": 110,
+            "protocol": "tcp",
+            "action": "allow",
+            "cidr_block": "10.20.0.0/16",
+            "from_port": 22,
+            "to_port": 22,
+        },
+    ],
+    egress=[
+        {
+            "rule_no": 100,
+            "protocol": "tcp",
+            "action": "allow",
+            "cidr_block": "10.20.0.0/16",
+            "from_port": 1024,
+            "to_port": 65535,
+        }
+    ],
+)
+
+task_sg = aws.ec2.SecurityGroup(
+    "clearing-task",
+    vpc_id=vpc.id,
+    description="clearing tasks",
+    egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+)
+endpoint_sg = aws.ec2.SecurityGroup(
+    "clearing-endpoints",
+    vpc_id=vpc.id,
+    description="interface endpoints",
+    ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "security_groups": [task_sg.id]}],
+)
+for service in ["ecr.api", "ecr.dkr", "logs"]:
+    aws.ec2.VpcEndpoint(
+        f"clearing-{service.replace('.', '-')}",
+        vpc_id=vpc.id,
+        service_name=f"com.amazonaws.{region}.{service}",
+        vpc_endpoint_type="Interface",
+        private_dns_enabled=True,
+        subnet_ids=[s.id for s in endpoint_subnets],
+        security_group_ids=[endpoint_sg.id],
+    )
+aws.ec2.VpcEndpoint(
+    "clearing-s3",
+    vpc_id=vpc.id,
+    service_name=f"com.amazonaws.{region}.s3",
+    vpc_endpoint_type="Gateway",
+    route_table_ids=[private_rt.id],
+)
+
+repo = aws.ecr.Repository(
+    "clearing",
+    name="clearing",
+    image_tag_mutability="IMMUTABLE",
+    image_scanning_configuration={"scan_on_push": True},
+)
+aws.ecr.LifecyclePolicy(
+    "clearing",
+    repository=repo.name,
+    policy=json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": "keep 20 images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    ),
+)
+aws.cloudwatch.LogGroup("clearing", name="/ecs/clearing", retention_in_days=30)
+
+execution_role = aws.iam.Role(
+    "clearing-execution",
+    name="clearing-execution",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+)
+aws.iam.RolePolicyAttachment(
+    "clearing-execution",
+    role=execution_role.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
+
+task = aws.ecs.TaskDefinition(
+    "clearing",
+    family="clearing",
+    cpu="256",
+    memory="512",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    execution_role_arn=execution_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "clearing",
+                "image": f"{account}.dkr.ecr.{region}.amazonaws.com/clearing:1.4.2",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/clearing",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "clearing",
+                    },
+                },
+            }
+        ]
+    ),
+)
+
+cluster = aws.ecs.Cluster("clearing")
+aws.ecs.Service(
+    "clearing",
+    cluster=cluster.arn,
+    task_definition=task.arn,
+    desired_count=2,
+    launch_type="FARGATE",
+    deployment_minimum_healthy_percent=100,
+    deployment_maximum_percent=200,
+    deployment_circuit_breaker={"enable": True, "rollback": True},
+    network_configuration={"subnets": [s.id for s in task_subnets], "security_groups": [task_sg.id]},
+)
