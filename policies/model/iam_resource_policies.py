@@ -45,6 +45,8 @@ def secret_policies(index: StackIndex, secret: Resource | None, secret_arn: str,
         if not live.enabled:
             return []  # not visible without look-ups: assumed absent (the rule's docstring names this)
         answer = live.call("secretsmanager", "get_resource_policy", SecretId=secret_arn)
+        if answer.error_code == "ResourceNotFoundException":
+            return []  # a missing secret fails the read itself
         if not answer.ok:
             return [Policy(f"the resource policy of secret {secret_arn} (not read: {answer.reason})", UNKNOWN)]
         text = answer.data.get("ResourcePolicy")
@@ -67,8 +69,8 @@ def repository_policies(index: StackIndex, repository: Resource | None, name: st
             return []  # not visible without look-ups: assumed absent (the rule's docstring names this)
         params = {"repositoryName": name, **({"registryId": registry} if registry else {})}
         answer = live.call("ecr", "get_repository_policy", **params)
-        if answer.error_code == "RepositoryPolicyNotFoundException":
-            return []
+        if answer.error_code in ("RepositoryPolicyNotFoundException", "RepositoryNotFoundException"):
+            return []  # no policy (a missing repository fails the pull itself, which is not an IAM matter)
         if not answer.ok:
             return [Policy(f"the repository policy of {name} (not read: {answer.reason})", UNKNOWN)]
         return [Policy(f"the repository policy of {name}", _document(answer.data.get("policyText")))]
