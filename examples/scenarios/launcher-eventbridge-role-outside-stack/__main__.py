@@ -1,0 +1,91 @@
+"""The nightly export runs from an EventBridge rule with the platform team's shared launcher role,
+referenced by ARN. Nothing in this stack says what that role trusts or may do.
+"""
+
+import json
+
+import pulumi_aws as aws
+
+account = aws.get_caller_identity().account_id
+region = aws.get_region().region
+vpc = aws.ec2.get_vpc(default=True)
+subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [vpc.id]}])
+
+cluster = aws.ecs.Cluster("jobs", name="jobs")
+aws.cloudwatch.LogGroup("export-logs", name="/ecs/nightly-export", retention_in_days=14)
+sg = aws.ec2.SecurityGroup(
+    "export-sg",
+    vpc_id=vpc.id,
+    description="nightly export: egress only",
+    egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
+)
+
+tasks_trust = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+execution = aws.iam.Role("export-execution", name="nightly-export-execution", assume_role_policy=tasks_trust)
+aws.iam.RolePolicyAttachment(
+    "export-execution-managed",
+    role=execution.name,
+    policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+)
+task_role = aws.iam.Role("export-task", name="nightly-export-task", assume_role_policy=tasks_trust)
+
+task = aws.ecs.TaskDefinition(
+    "export",
+    family="nightly-export",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    cpu="256",
+    memory="512",
+    execution_role_arn=execution.arn,
+    task_role_arn=task_role.arn,
+    container_definitions=json.dumps(
+        [
+            {
+                "name": "export",
+                "image": "public.ecr.aws/docker/library/python@sha256:2a7871f428bd90dfe1fa561067c2fe2de0e73e834f8886f862ba28685e772272",
+                "essential": True,
+                "command": ["python", "-m", "export.nightly"],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/nightly-export",
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": "export",
+                    },
+                },
+            }
+        ]
+    ),
+)
+
+
+SHARED_LAUNCHER = f"arn:aws:iam::{account}:role/platform-events-launcher"
+
+rule = aws.cloudwatch.EventRule("nightly", name="nightly-export", schedule_expression="cron(0 2 * * ? *)")
+aws.cloudwatch.EventTarget(
+    "nightly-target",
+    rule=rule.name,
+    arn=cluster.arn,
+    role_arn=SHARED_LAUNCHER,
+    ecs_target={
+        "task_definition_arn": task.arn,
+        "launch_type": "FARGATE",
+        "task_count": 1,
+        "network_configuration": {
+            "subnets": subnets.ids,
+            "security_groups": [sg.id],
+            "assign_public_ip": True,
+        },
+    },
+)
