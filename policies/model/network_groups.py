@@ -87,6 +87,7 @@ class EndpointsAndGroups:
             route_tables=table_keys,
             policy=resource.get("policy"),
             endpoint_id=resource.get("id"),
+            prefix_list_id=resource.get("prefixListId"),
         )
 
     def _endpoint_from_answer(self, item: dict) -> Endpoint:

@@ -14,13 +14,12 @@ so when one exists it is the only path: a NAT gateway does not rescue a broken e
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from model.aws_types import ECS_SERVICE, ECS_TASK_SET
 from model.network import Network
 from model.network_crossings import judge_crossings, through_nat, to_endpoint_subnet, to_public
 from model.network_endpoint_policies import PRESIGNED, Caller, evaluate_endpoint_policy
+from model.network_legs import Leg, by_target, combine, endpoint_matches, launch_type, same_prefix_list
 from model.network_needs import INTERNET, Need
 from model.network_records import (
     ANYWHERE,
@@ -37,20 +36,9 @@ from model.network_records import (
     any_of,
     cidr_covers,
     is_public_cidr,
-    known_str,
 )
 from model.network_routes import destinations_of, internet_routes
 from model.values import Resource, in_words, is_unknown
-
-
-@dataclass(frozen=True)
-class Leg:
-    """One way to reach a service: works (True), cannot (False, with the problem) or Unsure."""
-
-    ok: Tri
-    problem: str = ""
-    fix: str = ""
-    weight: int = 0
 
 
 class Reach:
@@ -81,8 +69,8 @@ class Reach:
         routes = internet_routes(self.route_table)
         if isinstance(routes, Unsure):
             return Leg(routes)
-        legs = [self._route_leg(group) for group in _by_target(routes)]
-        ok = _combine(legs, self.route_table.label)
+        legs = [self._route_leg(group) for group in by_target(routes)]
+        ok = combine(legs, self.route_table.label)
         if ok.ok is False:
             return ok
         # A route that may work is judged with what the packets meet on the way: a security group
@@ -338,9 +326,9 @@ class Reach:
                 answers.append(group)
                 continue
             for rule in group.egress:
-                # The gateway's prefix list is an output of the endpoint; any prefix-list
-                # destination is taken as the S3 one rather than guessed at.
-                destinations: list[Tri] = [True for _ in rule.prefix_lists]
+                # The gateway's prefix list is an output of the endpoint: a rule naming another
+                # known prefix list does not cover S3; one not known yet is taken as the S3 one.
+                destinations: list[Tri] = [same_prefix_list(p, endpoint.prefix_list_id) for p in rule.prefix_lists]
                 destinations += [True for cidr in rule.cidrs if cidr == ANYWHERE]
                 answers.append(all_of([allows_port(rule, HTTPS, f"{group.label} egress"), any_of(destinations)]))
             if group.unsure:
@@ -360,78 +348,6 @@ def _peer_in(peer: Any, keys: set[str]) -> Tri:
     if isinstance(peer, Unsure):
         return peer
     return peer in keys
-
-
-def _by_target(routes: list[Route | None]) -> list[list[Route] | None]:
-    """Routes grouped by where they send traffic, so 0.0.0.0/1 and 128.0.0.0/1 to one NAT are judged once."""
-    groups: dict[Any, list[Route] | None] = {}
-    for route in routes:
-        if route is None:
-            groups[None] = None
-            continue
-        nat = route.nat.key if route.nat is not None and not isinstance(route.nat, Unsure) else id(route.nat)
-        value = route.target_value if known_str(route.target_value) else id(route)
-        gateway = route.gateway if isinstance(route.gateway, str) else id(route.gateway)
-        key = (route.target if isinstance(route.target, str) else id(route), value, nat, gateway)
-        groups.setdefault(key, []).append(route)
-    return list(groups.values())
-
-
-def _combine(legs: list[Leg], table: str) -> Leg:
-    """All routes must work; when some parts of the public address space work and others do not,
-    whether the service's addresses fall in a broken part cannot be known."""
-    if all(leg.ok is True for leg in legs):
-        return Leg(True)
-    broken = [leg for leg in legs if leg.ok is False]
-    if len(broken) == len(legs):
-        return max(broken, key=lambda leg: leg.weight)
-    if broken:
-        return Leg(Unsure.of(f"{table} sends only part of the public address space on a working path "
-                             f"({broken[0].problem}); whether AWS's addresses for the service fall in that part"))
-    return Leg(all_of([leg.ok for leg in legs]))
-
-
-def launch_type(runner: Resource, fargate: bool | None, label: str) -> str | Unsure | None:
-    """How the tasks are placed when not on Fargate (text for messages); None for Fargate or unsaid."""
-    if runner.type not in (ECS_SERVICE, ECS_TASK_SET):
-        # A scheduled or state-machine launch: the launcher model read its launch type.
-        if fargate is None:
-            return Unsure.of(f"{label} launch type (whether its tasks run on Fargate)")
-        return None if fargate else "its launch type or capacity provider is not FARGATE"
-    launch = runner.get("launchType")
-    if is_unknown(launch):
-        return Unsure.of(f"{runner.label} launchType (unknown)")
-    if isinstance(launch, str) and launch:
-        return None if launch.upper() == "FARGATE" else f"launchType {launch!r}"
-    strategies = runner.get("capacityProviderStrategies")
-    if is_unknown(strategies):
-        return Unsure.of(f"{runner.label} capacityProviderStrategies (unknown)")
-    for strategy in _as_list(strategies):
-        provider = strategy.get("capacityProvider") if isinstance(strategy, dict) else None
-        if is_unknown(provider):
-            return Unsure.of(f"{runner.label} capacityProviderStrategies (an unknown capacity provider)")
-        # FARGATE and FARGATE_SPOT are the only capacity providers that run tasks on Fargate.
-        if isinstance(provider, str) and not provider.upper().startswith("FARGATE"):
-            return f"capacity provider {provider!r} in capacityProviderStrategies"
-    return None
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def endpoint_matches(endpoint: Endpoint, need: Need) -> Tri:
-    name = endpoint.service_name
-    if is_unknown(name):
-        return Unsure.of(f"{endpoint.label} serviceName (unknown)")
-    if not isinstance(name, str):
-        return False
-    parts = name.split(".")
-    if len(parts) < 4 or parts[0] != "com" or parts[1] != "amazonaws":
-        return False
-    return ".".join(parts[3:]) == need.service and (need.region is None or parts[2] == need.region)
 
 
 def evaluate_need(reach: Reach, need: Need, vpc_key: str) -> Leg:

@@ -158,6 +158,7 @@ class Endpoint:
     route_tables: list[str | Unsure]
     policy: Any = None
     endpoint_id: Any = None
+    prefix_list_id: Any = None
 
 
 @dataclass

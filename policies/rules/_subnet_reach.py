@@ -13,11 +13,12 @@ from model.launchers import TaskLaunch, task_definition_ref, task_launches
 from model.live_aws import LIVE_LOOKUP_SCHEMA, LiveAws
 from model.network import Network
 from model.network_endpoint_policies import Caller
+from model.network_legs import endpoint_matches
 from model.network_needs import INTERNET, SERVICE_NAMES, Need, describe_need, endpoint_service_name, needs_of
-from model.network_paths import Reach, and_joined, endpoint_matches, evaluate_need
+from model.network_paths import Reach, and_joined, evaluate_need
 from model.network_records import SECURITY_GROUPS, SUBNETS, Subnet, Unsure
 from model.stack_index import StackIndex
-from model.values import Malformed, Resource, is_unknown
+from model.values import Malformed, Resource, in_words, is_unknown, parse_json
 
 # What the ECS agent prints when the call times out (field notes §2, and the agent's
 # messages for the log driver and the secrets it fetches).
@@ -36,6 +37,12 @@ AWS_ERRORS = {
                       "dial tcp <ip>:443: i/o timeout",
     INTERNET: "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to do request "
               "dial tcp <ip>:443: i/o timeout",
+}
+
+
+NOTHING_TO_JUDGE = {
+    True: "no awsvpc task the stack starts pulls its image from a private ECR registry",
+    False: "no awsvpc task the stack starts needs CloudWatch Logs, SSM, Secrets Manager or the internet at start",
 }
 
 
@@ -106,6 +113,17 @@ def _containers(index: StackIndex, network: Network, launch: TaskLaunch) -> list
     return ecs_model.containers_of(stand_in)
 
 
+def _run_time_field(launch: TaskLaunch, field: str) -> str | None:
+    """For a Step Functions state, the JsonPath ("'$.subnets'") a network field is read from at run time."""
+    if launch.state is None or not launch.network_path.startswith("definition."):
+        return None
+    node = parse_json(launch.launcher.get("definition"))
+    for key in launch.network_path.split(".")[1:]:
+        node = node.get(key) if isinstance(node, dict) else None
+    path = node.get(f"{field}.$") if isinstance(node, dict) else None
+    return in_words(path) if isinstance(path, str) and not is_unknown(path) else None
+
+
 def _account(containers: list) -> str | None:
     images = [ecs_model.parse_image(c.image) for c in containers]
     return next((i.account for i in images if i is not None and i.account), None)
@@ -148,22 +166,24 @@ def validate_subnet_reach(index: StackIndex, findings, config: dict, registry_ne
     provider_region = next((launch.launcher.provider_props.get("region") for launch in launches
                             if isinstance(launch.launcher.provider_props.get("region"), str)), "")
     network = Network(index, LiveAws.from_config(config, provider_region))
-    for launch in launches:
-        _validate_launch(index, network, launch, findings, config, registry_needs)
+    judged = [_validate_launch(index, network, launch, findings, config, registry_needs) for launch in launches]
+    if not any(judged) and not unreadable:
+        findings.not_applicable(NOTHING_TO_JUDGE[registry_needs])
 
 
 def _validate_launch(index: StackIndex, network: Network, launch: TaskLaunch, findings, config: dict,
-                     registry_needs: bool) -> None:
+                     registry_needs: bool) -> bool:
+    """Judge one launch's subnets; False when it has nothing this rule judges."""
     settings = launch.network_configuration
     if settings is None:
-        return  # bridge or host networking: the tasks use the instance's network
+        return False  # bridge or host networking: the tasks use the instance's network
     where = f"{launch.where} {launch.network_path}"
     if is_unknown(settings):
         findings.inconclusive(f"{where} (unknown)")
-        return
+        return True
     containers = _containers(index, network, launch)
     if containers is None:
-        return
+        return False
     caller = None
     if isinstance(containers, Unsure):
         needs, unknown_needs = [], list(containers.items)
@@ -173,9 +193,14 @@ def _validate_launch(index: StackIndex, network: Network, launch: TaskLaunch, fi
                                         _account(containers))
         caller = _caller(index, launch, containers)
     if not needs and not unknown_needs:
-        return
+        return False
     owner, prop = launch.launcher, launch.network_path.split(".")[0]
     subnets = settings.get("subnets") if isinstance(settings, dict) else None
+    chosen_at_run_time = _run_time_field(launch, "Subnets")
+    if chosen_at_run_time is not None:
+        findings.inconclusive(f"{launch.where} runs tasks in the subnets each execution's input names "
+                              f"(Subnets.$ {chosen_at_run_time}), which no stack shows")
+        return True
     subnet_keys = network.keys(owner, prop, subnets, SUBNETS, "subnet")
     group_value = settings.get("securityGroups") if isinstance(settings, dict) else None
     group_keys = network.keys(owner, prop, group_value, SECURITY_GROUPS, "security group")
@@ -200,6 +225,7 @@ def _validate_launch(index: StackIndex, network: Network, launch: TaskLaunch, fi
         _judge(findings, reach, subnet.vpc, needs, region, config)
         if unknown_needs:
             _judge_unknown_needs(findings, reach, subnet.vpc, unknown_needs)
+    return True
 
 
 def _judge(findings, reach: Reach, vpc_key: str, needs: list[Need], region: str, config: dict) -> None:
