@@ -73,15 +73,29 @@ def authorize(access: Access, request: Request) -> Verdict:
     key_outcomes = _resource_outcomes(access.key_policy, access.caller, request, context) if access.key_policy else []
     layers.append(("resource", key_outcomes))
 
-    for applies in (Tri.YES, Tri.MAYBE):
-        for layer, outcomes in layers:
-            for effect, outcome_applies, source, why, statement, *_ in outcomes:
-                if effect == "Deny" and outcome_applies is applies:
-                    if applies is Tri.YES:
-                        return Verdict(Decision.DENIED, f"{what} is denied by {why}", source, statement, layer)
-                    return Verdict(Decision.INCONCLUSIVE, f"{what} may be denied by {why}", source, statement, layer)
+    for layer, outcomes in layers:
+        for effect, applies, source, why, statement, *_ in outcomes:
+            if effect == "Deny" and applies is Tri.YES:
+                return Verdict(Decision.DENIED, f"{what} is denied by {why}", source, statement, layer)
 
     identity = _best_allow(layers[0][1])
+    # What no policy can overturn comes before what is only uncertain: an action the boundary
+    # cannot allow, and a key whose key policy neither grants nor delegates, are denied whatever
+    # the unknown parts of the other policies turn out to be.
+    if access.boundary is not None and _best_allow(layers[1][1]) is None:
+        allowed_by = f"allowed by {identity[3]}" if identity is not None else "not allowed by any identity policy"
+        return Verdict(Decision.IMPLICIT_DENY,
+                       f"{what} is {allowed_by}, but no permissions boundary allows the {request.action} action: no "
+                       f"statement of {access.boundary.source} allows it", access.boundary.source, None, "boundary")
+    if access.key_policy is not None and not is_unknown(access.key_policy.document) and not any(
+            o[0] == "Allow" for o in key_outcomes):
+        return _no_key_grant(access, request, what, identity)
+
+    for layer, outcomes in layers:
+        for effect, applies, source, why, statement, *_ in outcomes:
+            if effect == "Deny" and applies is Tri.MAYBE:
+                return Verdict(Decision.INCONCLUSIVE, f"{what} may be denied by {why}", source, statement, layer)
+
     if access.key_policy is not None:
         granted = _key_grant(access, request, what, identity, key_outcomes)
     else:
@@ -95,11 +109,6 @@ def authorize(access: Access, request: Request) -> Verdict:
         return granted
     if access.boundary is not None:
         bounded = _best_allow(layers[1][1])
-        if bounded is None:
-            return Verdict(Decision.IMPLICIT_DENY,
-                           f"{what} is allowed by {granted.reason.split(' is allowed by ', 1)[-1]}, but no permissions "
-                           f"boundary allows the {request.action} action: no statement of {access.boundary.source} "
-                           "allows it", access.boundary.source, None, "boundary")
         if bounded[1] is Tri.MAYBE:
             return Verdict(Decision.INCONCLUSIVE, f"{what} may be allowed by {bounded[3]}", bounded[2], bounded[4],
                            "boundary")
@@ -162,16 +171,20 @@ def _key_grant(access: Access, request: Request, what: str, identity: tuple | No
         return Verdict(Decision.INCONCLUSIVE, f"{what} depends on {key.source}, which is not known", key.source, None,
                        "resource")
     if delegation is None:
-        ignored = ""
-        if identity is not None:
-            ignored = f"; {identity[3]} allows it, which KMS ignores without that delegation"
-        return Verdict(Decision.IMPLICIT_DENY,
-                       f"no statement of {key.source} allows {what} for {shown(access.caller.role_arn)}, and the key "
-                       f"policy does not let IAM policies grant it (no statement allows the account "
-                       f"{shown(access.caller.root)} {request.action}){ignored}", key.source, None, "resource")
+        return _no_key_grant(access, request, what, identity)
     missed = unmet_conditions(access.identity, request)
     detail = f" ({'; '.join(missed)})" if missed else ""
     return Verdict(Decision.IMPLICIT_DENY, f"no statement allows {what}{detail}")
+
+
+def _no_key_grant(access: Access, request: Request, what: str, identity: tuple | None) -> Verdict:
+    """The key policy neither names the role nor lets the account's IAM policies grant the call."""
+    key = access.key_policy
+    ignored = f"; {identity[3]} allows it, which KMS ignores without that delegation" if identity is not None else ""
+    return Verdict(Decision.IMPLICIT_DENY,
+                   f"no statement of {key.source} allows {what} for {shown(access.caller.role_arn)}, and the key "
+                   f"policy does not let IAM policies grant it (no statement allows the account "
+                   f"{shown(access.caller.root)} {request.action}){ignored}", key.source, None, "resource")
 
 
 # ---------------------------------------------------------------- resource-based policies
