@@ -50,6 +50,7 @@ from typing import Any
 from pulumi_policy import Severity
 
 from kit import Findings, stack_policy
+from kit.shown import shown as shown_value
 from model import ecs as ecs_model
 from model.aws_types import IAM_ROLE
 from model.iam_conditions import partly_known, unknown_token
@@ -128,11 +129,16 @@ class _Judge:
     # -- the launcher's role
     def _role(self, launch: TaskLaunch, place: Place) -> RoleView | None:
         where = launch.where
-        if launch.role is None or launch.role == "":
+        if launch.role in (None, "", [], {}):
             self.findings.violation(
                 f"{where} sets no {launch.role_path}: {_service_name(launch)} starts ECS tasks only with a role it "
                 f"can assume that may call ecs:RunTask and iam:PassRole. Set {launch.role_path} to such a role.",
                 launch.launcher.urn)
+            return None
+        if not isinstance(launch.role, str) and not is_unknown(launch.role):
+            self.findings.violation(
+                f"{where} {launch.role_path} {shown_value(launch.role)} is not a role ARN: {_service_name(launch)} cannot "
+                f"assume it. Set {launch.role_path} to the ARN of a role it can assume.", launch.launcher.urn)
             return None
         ref = _role_ref(self.index, launch)
         if not ref.resolved:
@@ -206,6 +212,11 @@ class _Judge:
         for prop, what in (("executionRoleArn", "execution role"), ("taskRoleArn", "task role")):
             ref = ecs_model.role_of(self.index, task, prop)
             if ref is None or ref.value == "":
+                continue
+            if ref.resource is None and ref.resolved and not isinstance(ref.value, str):
+                self.findings.violation(
+                    f"{task.label} {prop} {shown_value(ref.value)} is not a role ARN: ECS rejects the task definition, so "
+                    f"{launch.where} has no task to start. Set {prop} to the ARN of a role.", task.urn)
                 continue
             if not ref.resolved:
                 self.findings.inconclusive(f"{task.label} {prop} (not known yet, and it depends on no "

@@ -366,3 +366,66 @@ def test_organization_policies_declared_unknown_make_the_verdict_inconclusive():
 
     assert (outcome.messages, outcome.unknowns) == ([], [
         "organization SCPs and RCPs (organizationPolicies: unknown) may deny what the launcher roles are allowed"])
+
+
+# --- every shape of value a stack can hold reads as prose ---------------------------------
+
+SHAPES = [None, True, False, [], {}, UNKNOWN, 0, 8443, "", "x"]
+
+
+def _leaves(value, path=()):
+    """Every (path, leaf) of a property value, and every container itself."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            yield from _leaves(item, (*path, number))
+
+
+def _replaced(value, path, shape):
+    if not path:
+        return shape
+    copy = json.loads(json.dumps(value))
+    target = copy
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = shape
+    return copy
+
+
+def _variants():
+    for stack in (event_target(ecs={"tags": {"team": "reports"}}), schedule(), state_machine()):
+        launcher = stack[-1]
+        for name in ("report", LAUNCHER):
+            yield stack, next(s for s in stack if s.name == name)
+        yield stack, launcher
+
+
+def test_messages_never_print_python_literals_whatever_the_launcher_holds():
+    from tests.policies.test_messages import offences
+
+    bad = []
+    for stack, resource in _variants():
+        original = dict(resource.props)
+        for prop, value in original.items():
+            for path in _leaves(value):
+                for shape in SHAPES:
+                    resource.props = {**original, prop: _replaced(value, path, shape)}
+                    outcome = run_stack(RULE, stack, OFF)
+                    for message in [*outcome.messages, *outcome.unknowns, outcome.not_applicable or ""]:
+                        if offences(message):
+                            bad.append(f"{resource.name}.{prop}{list(path)} = {shape!r}: {message}")
+        resource.props = original
+
+    assert bad == []
+
+
+def test_a_role_that_is_not_an_arn_is_refused_in_words():
+    outcome = run_stack(RULE, state_machine(roleArn=True), OFF)
+
+    assert outcome.messages == [
+        "StateMachine 'etl' state 'Report' roleArn true is not a role ARN: Step Functions cannot assume it. Set roleArn "
+        "to the ARN of a role it can assume."
+    ]
