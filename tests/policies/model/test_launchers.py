@@ -333,3 +333,53 @@ def test_task_definition_ref_by_arn_family_and_graph():
                       ecsTarget={"taskDefinitionArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/other:1"}))
     ref = task_definition_ref(index, outside)
     assert (ref.resource, ref.resolved) == (None, True)
+
+
+# --- what the RunTask request carries beside the task definition -------------------------
+
+
+def test_event_target_tags_exec_and_input_overrides():
+    override = f"arn:aws:iam::{ACCOUNT}:role/report-admin"
+    target = res("target", "nightly", arn=CLUSTER_ARN, roleArn=ROLE_ARN,
+                 input=json.dumps({"taskRoleArn": override, "containerOverrides": []}),
+                 ecsTarget={"taskDefinitionArn": TASK_ARN, "tags": {"team": "data"}, "enableExecuteCommand": True})
+    launch = one(cluster(), target)
+    assert (launch.tags, launch.enable_execute_command, launch.role_overrides) == (
+        {"team": "data"}, True, (("input taskRoleArn", override),))
+    assert launch.cluster_property == "arn"
+
+
+def test_event_target_input_not_known_or_templated_may_override_a_role():
+    unknown_input = res("target", "a", arn=CLUSTER_ARN, input=UNKNOWN, ecsTarget={"taskDefinitionArn": TASK_ARN})
+    templated = res("target", "b", arn=CLUSTER_ARN, ecsTarget={"taskDefinitionArn": TASK_ARN},
+                    inputTransformer={"inputPaths": {"role": "$.detail.role"},
+                                      "inputTemplate": '{"taskRoleArn": <role>}'})
+    plain_template = res("target", "c", arn=CLUSTER_ARN, ecsTarget={"taskDefinitionArn": TASK_ARN},
+                         inputTransformer={"inputTemplate": '{"containerOverrides": []}'})
+    assert one(unknown_input).role_overrides == (("input", UNKNOWN),)
+    assert one(templated).role_overrides == (("inputTransformer.inputTemplate", UNKNOWN),)
+    assert one(plain_template).role_overrides == ()
+
+
+def test_schedule_input_overrides_and_tags():
+    schedule = res("schedule", "nightly", target={
+        "arn": CLUSTER_ARN, "roleArn": ROLE_ARN, "input": json.dumps({"executionRoleArn": ROLE_ARN}),
+        "ecsParameters": {"taskDefinitionArn": TASK_ARN, "tags": UNKNOWN}})
+    launch = one(schedule)
+    assert (launch.tags, launch.role_overrides, launch.cluster_property) == (
+        UNKNOWN, (("target.input executionRoleArn", ROLE_ARN),), "target")
+
+
+def test_state_machine_tags_exec_and_overrides():
+    machine = state_machine({"T": run_task(
+        Tags=[{"Key": "team", "Value": "data"}], EnableExecuteCommand=False,
+        Overrides={"TaskRoleArn": ROLE_ARN, "ExecutionRoleArn.$": "$.role", "ContainerOverrides": []})})
+    launch = one(machine)
+    assert launch.tags == {"team": "data"}
+    assert launch.enable_execute_command is False
+    assert launch.role_overrides == (
+        ("definition.States.T.Parameters.Overrides.TaskRoleArn", ROLE_ARN),
+        ("definition.States.T.Parameters.Overrides.ExecutionRoleArn", UNKNOWN))
+    dynamic = one(state_machine({"T": run_task(**{"Tags.$": "$.tags", "Overrides.$": "$.overrides"})}))
+    assert (dynamic.tags, dynamic.role_overrides) == (
+        UNKNOWN, (("definition.States.T.Parameters.Overrides", UNKNOWN),))
