@@ -15,8 +15,9 @@ rules make what needs it inconclusive, never a pass.
 
 Sources: ECS RunTask (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html)
 — with neither `launchType` nor `capacityProviderStrategy` the cluster's default capacity
-provider strategy is used, and with no default strategy the task runs on the EC2 launch
-type; EventBridge ECS targets (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_EcsParameters.html);
+provider strategy is used; with no default strategy the launch type is EC2 (the provider's
+`launchType` "Defaults to EC2", https://www.pulumi.com/registry/packages/aws/api-docs/ecs/service/);
+EventBridge ECS targets (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_EcsParameters.html);
 Scheduler (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_EcsParameters.html);
 Step Functions (https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html).
 """
