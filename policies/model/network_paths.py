@@ -1,12 +1,15 @@
 """The paths from a task's subnet to what it needs at start.
 
-For every awsvpc ECS service and task set, every subnet it runs tasks in, and every AWS
-service the task needs before its containers start, one of these paths must work:
-- a public IP on the task (Fargate only) plus a default route to an internet gateway;
-- a default route to a NAT gateway that itself sits in a subnet routed to an internet gateway
-  (in both, the internet gateway must be attached to the VPC the traffic starts in);
-- an interface VPC endpoint (private DNS on, security groups passing 443 both ways);
-- for S3, a gateway endpoint on the subnet's route table.
+For every awsvpc task launch, every subnet it runs tasks in, and every AWS service the task
+needs before its containers start, one of these paths must work:
+- a public IP on the task (Fargate only) plus routes to an internet gateway attached to the VPC;
+- routes to a public NAT gateway that itself sits in a subnet routed to an attached internet
+  gateway;
+- an interface VPC endpoint (private DNS on, security groups passing 443 both ways, the
+  network ACLs of both subnets passing the request and the reply, its policy allowing the calls);
+- for S3, a gateway endpoint on the subnet's route table (and its policy allowing the layer download).
+"Routes" means every route that wins, by longest prefix, for some public address; the task
+subnet's network ACL (and the NAT gateway's subnet's) must pass the packets on the way out and back.
 An interface endpoint with private DNS on captures the service's name for the whole VPC,
 so when one exists it is the only path: a NAT gateway does not rescue a broken endpoint.
 """

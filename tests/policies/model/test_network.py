@@ -51,6 +51,11 @@ TYPES = {
     "service": "aws:ecs/service:Service",
     "taskset": "aws:ecs/taskSet:TaskSet",
     "bucket": "aws:s3/bucket:Bucket",
+    "acl": "aws:ec2/networkAcl:NetworkAcl",
+    "default-acl": "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+    "acl-rule": "aws:ec2/networkAclRule:NetworkAclRule",
+    "acl-assoc": "aws:ec2/networkAclAssociation:NetworkAclAssociation",
+    "schedule": "aws:scheduler/schedule:Schedule",
 }
 
 

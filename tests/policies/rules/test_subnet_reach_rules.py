@@ -12,6 +12,7 @@ from tests.policies.rules.subnet_reach_cases import (
     ECR,
     SERVICES,
     SUBNET_REACH_RULES,
+    SUBNETS,
     clean,
     per_subnet,
     preview,
@@ -149,3 +150,101 @@ def test_the_ec2_launch_type_in_a_private_subnet_with_nat_passes():
 
     assert clean(stack.run(ECR))
     assert clean(stack.run(SERVICES))
+
+
+# --- network ACLs, longest prefix, endpoint policies, launchers ---------------------------------
+
+ALLOW_ALL = {"ruleNo": 100, "protocol": "-1", "action": "allow", "cidrBlock": "0.0.0.0/0", "fromPort": 0, "toPort": 0}
+
+
+def test_an_unknown_nat_connectivity_type_is_inconclusive_not_a_crash():
+    stack = private_with_nat()
+    stack.props("nat", "nat")["connectivityType"] = UNKNOWN
+
+    for policy in SUBNET_REACH_RULES:
+        outcome = stack.run(policy)
+        assert outcome.violations == []
+        assert outcome.inconclusive == ("Cannot be verified until update: Service 'web': NatGateway 'nat' "
+                                        "connectivityType (unknown)")
+
+
+def test_an_acl_association_without_ephemeral_replies_fails_the_nat_path():
+    stack = private_with_nat()
+    stack.add("acl", "private", {"id": "acl-private", "vpcId": "vpc-1", "egress": [ALLOW_ALL], "ingress": [
+        {"ruleNo": 100, "protocol": "tcp", "action": "allow", "cidrBlock": "10.0.0.0/16", "fromPort": 0,
+         "toPort": 65535}]})
+    stack.add("acl-assoc", "private-a", {"subnetId": "subnet-pa", "networkAclId": "acl-private"})
+
+    violations = stack.run(SERVICES).violations
+    assert len(violations) == 1
+    assert violations[0].startswith(per_subnet("", subnets=SUBNETS[:1])[0])
+    assert (": NetworkAcl 'private' drops inbound replies from the service's public addresses to the ephemeral ports "
+            "1024-65535: no rule allows it, so the final deny-all (*) rule drops it; it is the network ACL of "
+            "Subnet 'private-a'. Add a rule to NetworkAcl 'private'") in violations[0]
+
+
+def test_separate_acl_rules_on_the_vpc_default_acl_are_read_in_number_order():
+    stack = private_with_nat()
+    stack.add("acl-rule", "deny-replies", {"networkAclId": "acl-default", "ruleNumber": 50, "egress": False,
+                                           "protocol": "tcp", "ruleAction": "deny", "cidrBlock": "0.0.0.0/0",
+                                           "fromPort": 1024, "toPort": 65535})
+    stack.props("vpc", "main")["defaultNetworkAclId"] = "acl-default"
+
+    violations = stack.run(SERVICES).violations
+    assert len(violations) == 2
+    assert all("the default network ACL of Vpc 'main' drops inbound replies from the service's public addresses "
+               "to the ephemeral ports 1024-65535: rule 50 is a deny rule for 1024-65535" in v for v in violations)
+
+
+def test_the_emptied_default_acl_drops_everything():
+    stack = private_with_nat()
+    stack.props("vpc", "main")["defaultNetworkAclId"] = "acl-default"
+    stack.add("default-acl", "default", {"defaultNetworkAclId": "acl-default", "ingress": [], "egress": []})
+
+    violations = stack.run(ECR).violations
+    assert len(violations) == 2
+    assert all(": DefaultNetworkAcl 'default' drops outbound TCP 443 to the service's public addresses: no rule "
+               "allows it, so the final deny-all (*) rule drops it" in v for v in violations)
+
+
+def test_more_specific_routes_to_a_private_nat_gateway_win_over_the_default_route():
+    stack = private_with_nat()
+    stack.add("nat", "partner", {"id": "nat-2", "subnetId": "subnet-pb", "connectivityType": "private"})
+    for name, cidr in (("low", "0.0.0.0/1"), ("high", "128.0.0.0/1")):
+        stack.add("route", name, {"routeTableId": "rtb-private", "destinationCidrBlock": cidr, "natGatewayId": "nat-2"})
+
+    violations = stack.run(SERVICES).violations
+    assert len(violations) == 2
+    assert all(": RouteTable 'private' routes 0.0.0.0/1 and 128.0.0.0/1 to NatGateway 'partner', whose "
+               "connectivityType is 'private'; a private NAT gateway does not reach the internet" in v
+               for v in violations)
+
+
+def test_an_ecr_endpoint_policy_for_another_role_stops_the_pull():
+    stack = private_with_endpoints()
+    document = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+                '"arn:aws:iam::123456789012:role/ci-deployer"}, "Action": "ecr:*", "Resource": "*"}]}')
+    stack.props("vpce", "ecr.api")["policy"] = document
+    stack.props("task", "web")["executionRoleArn"] = "arn:aws:iam::123456789012:role/web-execution"
+
+    violations = stack.run(ECR).violations
+    assert len(violations) == 2
+    assert all(": no statement of the policy of VpcEndpoint 'ecr.api' allows ecr:GetAuthorizationToken on * for "
+               "the execution role arn:aws:iam::123456789012:role/web-execution." in v for v in violations)
+
+
+def test_a_schedule_is_judged_on_its_own_network_configuration_and_named():
+    stack = private_with_nat()
+    stack.remove("service", "web")
+    stack.props("rt", "private")["routes"] = []
+    stack.add("schedule", "nightly", {"name": "nightly", "target": {
+        "arn": "arn:aws:ecs:us-east-1:123456789012:cluster/jobs", "roleArn": "arn:aws:iam::123456789012:role/sched",
+        "ecsParameters": {"taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
+                          "launchType": "FARGATE",
+                          "networkConfiguration": {"subnets": ["subnet-pa"], "securityGroups": ["sg-task"],
+                                                   "assignPublicIp": False}}}})
+
+    violations = stack.run(SERVICES).violations
+    assert len(violations) == 1
+    assert violations[0].startswith("Schedule 'nightly' runs tasks in Subnet 'private-a' (us-east-1a) that cannot "
+                                    "reach CloudWatch Logs (com.amazonaws.us-east-1.logs), SSM")
