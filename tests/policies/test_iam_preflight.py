@@ -63,7 +63,6 @@ def test_the_field_notes_first_deploy_fails_on_the_missing_role_and_the_unreadab
             f'{{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "{arn}"}}',
             False)
 
-    url = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/library/db/url"
     assert iam_diagnostics("field_notes_broken", mode) == [
         cannot_read("password"),
         cannot_read("url"),

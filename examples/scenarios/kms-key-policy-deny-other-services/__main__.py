@@ -4,7 +4,6 @@ Someone later put an SSM SecureString under the same key.
 
 import json
 
-import pulumi
 import pulumi_aws as aws
 
 account = aws.get_caller_identity().account_id

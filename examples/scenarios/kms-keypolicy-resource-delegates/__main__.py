@@ -4,7 +4,6 @@ Permissions" statement beside the administrators, so the execution role's IAM gr
 
 import json
 
-import pulumi
 import pulumi_aws as aws
 
 account = aws.get_caller_identity().account_id
