@@ -30,6 +30,7 @@ from .pack_process import PackProcess, read_manifest
 from .policy_config import config_environments, load_policy_config, reconcile
 from .program import run_program
 from .project import Project, load_project
+from .remote_components import hidden_rules
 from .report import Report, Stage
 from .side_files import load_invokes, load_stack_outputs
 from .stack_tags import environment_tags, resolve_organization
@@ -112,6 +113,7 @@ def run_preflight(project_dir: Path | str, stack: str = "dev", mode: str = "prev
         evaluation="everything" if (mode == "update" and evaluate_all) else "as-engine",
         stages=[stage.summary() for stage in stages], organization=setup.organization,
         project_dir=str(project.directory), notes=notes, preview_inconclusive=last.preview_inconclusive,
+        remote_hidden=last.remote_hidden,
     )
 
 
@@ -141,6 +143,7 @@ class _StageRun:
     program_s: float
     policies_s: float
     preview_inconclusive: dict[str, str]
+    remote_hidden: dict[str, str]
 
     def summary(self) -> Stage:
         return Stage(
@@ -176,10 +179,13 @@ def _run_stage(setup: _Setup, *, program_mode: str, dry_run: bool, stop_on_manda
         providers = {record["urn"]: record for record in everything if record["type"].startswith("pulumi:providers:")}
         root_urn = root_stack_urn(setup.project.name, setup.stack)
         preview_inconclusive: dict[str, str] = {}
+        remote_hidden: dict[str, str] = {}
         if feed.stopped_at is None:
             diagnostics += client.analyze_stack(everything, providers, root_urn)
             if dry_run:
                 preview_inconclusive = _see_through_verdicts(client, everything, providers, diagnostics, root_urn)
+            remote_hidden = hidden_rules(client, everything, providers, root_urn,
+                                         _found_nothing(client, results, diagnostics))
         policies_s = time.perf_counter() - policies_started
     finally:
         feed.close()
@@ -195,7 +201,15 @@ def _run_stage(setup: _Setup, *, program_mode: str, dry_run: bool, stop_on_manda
         resource_not_applicable=resource_not_applicable, analyzed=[result.urn for result in results],
         stopped_at=feed.stopped_at, not_evaluated=list(feed.not_evaluated),
         program_s=program_s, policies_s=policies_s, preview_inconclusive=preview_inconclusive,
+        remote_hidden=remote_hidden,
     )
+
+
+def _found_nothing(client: AnalyzerClient, results: list[AnalyzeResult], diagnostics: list[Diagnostic]) -> set[str]:
+    """Policies with nothing to judge: not applicable to the stack or to every resource analysed."""
+    flagged = {diagnostic.policy for diagnostic in diagnostics}
+    everywhere = set.intersection(*(set(result.not_applicable) for result in results)) if results else set()
+    return (set(client.not_applicable) | everywhere) - flagged
 
 
 def _see_through_verdicts(client: AnalyzerClient, everything: list[dict[str, Any]],

@@ -135,6 +135,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # policy -> why: decided here, but `pulumi preview` would have left it inconclusive (see-through).
     preview_inconclusive: dict[str, str] = field(default_factory=dict)
+    # policy -> why: nothing to judge was found, but a remote component's children may be what it judges.
+    remote_hidden: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, project: str, stack: str, mode: str, records: list[dict[str, Any]],
@@ -145,7 +147,8 @@ class Report:
               analyzed: list[str] | None = None, stopped_at: str | None = None,
               not_evaluated: list[str] | None = None, evaluation: str = "as-engine",
               stages: list[Stage] | None = None, organization: str = "", project_dir: str = "",
-              notes: list[str] | None = None, preview_inconclusive: dict[str, str] | None = None) -> Report:
+              notes: list[str] | None = None, preview_inconclusive: dict[str, str] | None = None,
+              remote_hidden: dict[str, str] | None = None) -> Report:
         records = sorted(records, key=resource_order)
         stack_record = next((record for record in records if record["type"] == STACK_TYPE), None)
         locations = {record["urn"]: source_location(record.get("sourcePosition"), project_dir) for record in records}
@@ -173,6 +176,7 @@ class Report:
             organization=organization,
             notes=list(notes or []),
             preview_inconclusive=dict(preview_inconclusive or {}),
+            remote_hidden=dict(remote_hidden or {}),
         )
 
     @property
@@ -193,7 +197,8 @@ class Report:
         """Every policy of the pack with its enforcement level, verdict and the reason, in the pack's order.
 
         verdict: "disabled"; "violated" (`detail`: how many); "inconclusive" (only could-not-know
-        diagnostics; `detail`: the first of them); "not evaluated" (the update stopped before the
+        diagnostics; `detail`: the first of them - or nothing to judge was found but a remote
+        component's children may be what it judges; `detail` names it); "not evaluated" (the update stopped before the
         policy could judge everything: `detail` names where); "not applicable" (the pack said so for
         the stack, or for every resource it analysed; `detail`: its reason); or "passed".
         """
@@ -215,6 +220,8 @@ class Report:
                 verdict, detail = "not evaluated", stop
             elif found:
                 verdict, detail = "inconclusive", found[0]["message"].splitlines()[0]
+            elif policy.name in self.remote_hidden:
+                verdict, detail = "inconclusive", self.remote_hidden[policy.name]
             elif policy.name in self.not_applicable:
                 verdict, detail = "not applicable", self.not_applicable[policy.name]
             elif skipped_everywhere is not None:
@@ -239,7 +246,8 @@ class Report:
         """Rules that found nothing to judge: the children of a remote component may be what they judge."""
         if not self.remote_components():
             return []
-        return [item["policy"] for item in self.policy_verdicts() if item["verdict"] in ("not applicable", "passed")]
+        return [item["policy"] for item in self.policy_verdicts()
+                if item["verdict"] in ("not applicable", "passed") or item["policy"] in self.remote_hidden]
 
     def _stop_reason(self) -> str:
         # A preview that stops `pulumi up` has judged everything; only an update stops part-way.

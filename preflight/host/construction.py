@@ -58,6 +58,7 @@ class Constructions:
     def note(self, type_token: Any, name: Any, cls: type | None = None) -> None:
         entry = {"createdInApply": _IN_APPLY.get(), "sourcePosition": self._position(),
                  "outputNames": output_names(cls) if cls is not None else [],
+                 "propertyNames": property_names(cls) if cls is not None else [],
                  "requiredInputs": required_inputs(cls) if cls is not None else []}
         with self._lock:
             self._seen.setdefault((str(type_token), str(name)), []).append(entry)
@@ -67,7 +68,8 @@ class Constructions:
             entries = self._seen.get((type_token, name))
             if entries:
                 return entries.pop(0)
-        return {"createdInApply": False, "sourcePosition": None, "outputNames": [], "requiredInputs": []}
+        return {"createdInApply": False, "sourcePosition": None, "outputNames": [], "propertyNames": [],
+                "requiredInputs": []}
 
     def inside(self, uri: str) -> bool:
         """A file URI in the user's project, not in a virtualenv or an installed package."""
@@ -126,6 +128,21 @@ def output_names(cls: type) -> list[str]:
                 names.append(wire)
     _OUTPUT_NAMES[cls] = sorted(names)
     return _OUTPUT_NAMES[cls]
+
+
+_PROPERTY_NAMES: dict[type, list[str]] = {}
+
+
+def property_names(cls: type) -> list[str]:
+    """The wire names of every `pulumi.getter` property of a generated class, inputs included: a
+    remote component's provider returns all of them from Construct."""
+    if cls not in _PROPERTY_NAMES:
+        import inspect
+
+        getters = [getattr(member.fget, "_pulumi_name", None)
+                   for _, member in inspect.getmembers(cls, lambda item: isinstance(item, property))]
+        _PROPERTY_NAMES[cls] = sorted(name for name in getters if isinstance(name, str))
+    return _PROPERTY_NAMES[cls]
 
 
 _REQUIRED: dict[type, list[str]] = {}

@@ -120,8 +120,15 @@ class RecordingMonitor(MockMonitor):
             self._record(urn, request, inputs=inputs, outputs={}, resource_id="", see_through_paths=see_through_paths)
             return resource_pb2.RegisterResourceResponse(urn=urn)
         if not request.custom:
-            self._record(urn, request, inputs=inputs, outputs={}, resource_id="", see_through_paths=see_through_paths)
-            return resource_pb2.RegisterResourceResponse(urn=urn, object=to_struct({}))
+            # A remote component's outputs come from its provider's Construct, which preflight does
+            # not run: unknown in both modes, never missing (`lb.load_balancer.dns_name` must not
+            # meet None). A component of the program's own registers its outputs itself.
+            outputs = ({name: UNKNOWN for name in self._constructed(request, urn).get("propertyNames", [])
+                        if name not in ("id", "urn")}
+                       if getattr(request, "remote", False) else {})
+            self._record(urn, request, inputs=inputs, outputs=outputs, resource_id="",
+                         see_through_paths=see_through_paths)
+            return resource_pb2.RegisterResourceResponse(urn=urn, object=to_struct(outputs))
 
         ctx = Context(urn=urn, name=request.name, region=self.region)
         match = (prior.find(self.prior_state, urn, self._alias_urns(request))

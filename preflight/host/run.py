@@ -179,7 +179,10 @@ def describe_error(exc: BaseException | None, answers: InvokeAnswers, monitor: R
 
 def _missing_module(exc: BaseException) -> str | None:
     """The top-level package a failed import names (the SDK may wrap the error it raised)."""
-    while exc is not None:
+    seen: set[int] = set()
+    # The SDK re-raises errors from its tasks, so a chain can come back to itself: walk it once.
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
         if isinstance(exc, ModuleNotFoundError) and exc.name:
             return exc.name.split(".")[0]
         exc = exc.__cause__ or exc.__context__

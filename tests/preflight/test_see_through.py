@@ -124,3 +124,23 @@ def test_without_see_through_the_preview_is_the_engines():
     assert engine["web:Repository"]["outputs"]["repositoryUrl"] == UNKNOWN
     assert all(record["seeThrough"] == [] for record in engine.values())
     assert {name for name, record in engine.items() if record["createdInApply"]} == set()
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_a_remote_components_outputs_are_unknown_in_both_modes_never_none(mode, preview, update):
+    # Its provider's Construct (pulumi-awsx) would return them; preflight does not run it.
+    service = (preview if mode == "preview" else update)["api:FargateService"]
+    assert service["outputs"]["service"] == UNKNOWN
+    assert service["outputs"]["taskDefinition"] == UNKNOWN
+    assert None not in service["outputs"].values()
+
+
+def test_a_failing_program_whose_error_chain_loops_is_reported_not_hung():
+    from preflight.host.run import _missing_module
+
+    first, second = AttributeError("'NoneType' object has no attribute 'dns_name'"), RuntimeError("re-raised")
+    first.__context__, second.__context__ = second, first
+    assert _missing_module(first) is None
+    missing = ModuleNotFoundError("No module named 'pulumi_awsx'", name="pulumi_awsx.ecs")
+    missing.__context__, second.__context__ = second, missing
+    assert _missing_module(second) == "pulumi_awsx"
