@@ -151,7 +151,7 @@ class _Judge:
             return None
         if not view.exists:
             self.findings.violation(
-                f"{where} {launch.role_path} {shown(str(ref.value))} names a role that does not exist: "
+                f"{where} {launch.role_path} {shown_value(ref.value)} names a role that does not exist: "
                 f"{_service_name(launch)} cannot assume it, so {_outcome(launch)}. Create the role or point "
                 f"{launch.role_path} at an existing one.", launch.launcher.urn)
             return None

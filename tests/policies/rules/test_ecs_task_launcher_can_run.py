@@ -429,3 +429,75 @@ def test_a_role_that_is_not_an_arn_is_refused_in_words():
         "StateMachine 'etl' state 'Report' roleArn true is not a role ARN: Step Functions cannot assume it. Set roleArn "
         "to the ARN of a role it can assume."
     ]
+
+
+# --- a launcher role and a task definition outside the stack, read from moto_server -----------
+
+
+def _live(url):
+    return {"liveLookups": "on", "awsEndpointUrl": url, "lookupTimeoutSeconds": 10.0, "awsRegion": REGION}
+
+
+def _iam(moto):
+    import boto3
+
+    return boto3.client("iam", region_name=REGION, endpoint_url=moto.url)
+
+
+SHARED = "platform-events-launcher"
+SHARED_ARN = f"arn:aws:iam::{ACCOUNT}:role/{SHARED}"
+EVENTS_MANAGED = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceEventsRole"
+
+
+def test_a_shared_role_with_the_aws_managed_events_policy_passes(aws_credentials, moto):
+    iam = _iam(moto)
+    iam.create_role(RoleName=SHARED, AssumeRolePolicyDocument=trust("events.amazonaws.com"))
+    iam.attach_role_policy(RoleName=SHARED, PolicyArn=EVENTS_MANAGED)
+    outcome = run_stack(RULE, event_target(roleArn=SHARED_ARN), _live(moto.url))
+
+    assert (outcome.messages, outcome.unknowns) == ([], [])
+
+
+def test_a_shared_role_trusting_another_service_is_refused(aws_credentials, moto):
+    iam = _iam(moto)
+    iam.create_role(RoleName=SHARED, AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))
+    iam.attach_role_policy(RoleName=SHARED, PolicyArn=EVENTS_MANAGED)
+    outcome = run_stack(RULE, event_target(roleArn=SHARED_ARN), _live(moto.url))
+
+    assert outcome.messages == [
+        f"EventTarget 'nightly' role {SHARED_ARN}: its trust policy does not let events.amazonaws.com assume it (no "
+        f"statement of the trust policy of role {SHARED_ARN} lets events.amazonaws.com calling sts:AssumeRole), so "
+        "every run of the rule fails to start the task (the rule's FailedInvocations metric counts them). Add this "
+        'statement to the role\'s assumeRolePolicy: {"Effect": "Allow", "Principal": {"Service": '
+        '"events.amazonaws.com"}, "Action": "sts:AssumeRole"}'
+    ]
+
+
+def test_a_shared_role_that_does_not_exist_is_refused(aws_credentials, moto):
+    outcome = run_stack(RULE, event_target(roleArn=SHARED_ARN), _live(moto.url))
+
+    assert outcome.messages == [
+        f"EventTarget 'nightly' roleArn '{SHARED_ARN}' names a role that does not exist: EventBridge cannot assume it, "
+        "so every run of the rule fails to start the task (the rule's FailedInvocations metric counts them). Create "
+        "the role or point roleArn at an existing one."
+    ]
+
+
+def test_a_task_definition_outside_the_stack_is_read_for_the_roles_to_pass(aws_credentials, moto):
+    import boto3
+
+    ecs = boto3.client("ecs", region_name=REGION, endpoint_url=moto.url)
+    registered = ecs.register_task_definition(
+        family="shared-report", executionRoleArn=EXEC_ARN, taskRoleArn=TASK_ROLE_ARN, networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "report", "image": "public.ecr.aws/acme/report:1.4.2"}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    family_grant = {**RUN_TASK, "Resource": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/shared-report:*"}
+    only_execution = {**PASS_ROLE, "Resource": EXEC_ARN}
+    outcome = run_stack(RULE, event_target([family_grant, only_execution], ecs={"taskDefinitionArn": registered}),
+                        _live(moto.url))
+
+    assert len(outcome.messages) == 1
+    assert outcome.messages[0].startswith(
+        f"EventTarget 'nightly' role {NAMED} may not call iam:PassRole on {TASK_ROLE_ARN} (the task role Role "
+        f"'report-task' of TaskDefinition 'shared-report:1': no statement allows iam:PassRole on {TASK_ROLE_ARN})")
