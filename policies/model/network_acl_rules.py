@@ -228,8 +228,8 @@ def _verdict(acl: NetworkAcl, flow: Flow, allowed, denials, undecided) -> AclAns
         return AclAnswer(True)
     if _overlap(allowed, core):
         return AclAnswer(Unsure.of(
-            f"{acl.label} admits {flow.what} only on ports {_ports_text(sorted(allowed))} of "
-            f"{flow.ports[0]}-{flow.ports[1]} (whether the tasks' ephemeral ports fall there)"))
+            f"{acl.label} admits {flow.what} only on ports {_ports_text(sorted(allowed))} (which ports the "
+            "tasks' connections use is decided at run time)"))
     reasons = [f"rule {number} is a deny rule for {_ports_text(pieces)}" for pieces, number in denials
                if _overlap(pieces, core)]
     if _overlap(undecided, core):

@@ -69,8 +69,8 @@ def test_replies_admitted_on_32768_to_65535_cover_linux_and_windows_tasks():
 def test_replies_admitted_on_part_of_the_task_range_are_unsure_and_name_the_ports():
     answer = admits(acl(ingress=[tcp(100, "allow", "0.0.0.0/0", 49152, 65535)]), REPLIES)
     assert answer.ok == Unsure.of(
-        "NetworkAcl 'private' admits inbound replies to the ephemeral ports 1024-65535 only on ports 49152-65535 of "
-        "1024-65535 (whether the tasks' ephemeral ports fall there)")
+        "NetworkAcl 'private' admits inbound replies to the ephemeral ports 1024-65535 only on ports 49152-65535 "
+        "(which ports the tasks' connections use is decided at run time)")
 
 
 def test_all_traffic_rules_ignore_their_ports_and_ipv6_rules_do_not_match_ipv4():
