@@ -1,0 +1,84 @@
+"""The weekly report workflow's role follows Step Functions' confused-deputy guidance: its trust policy
+names the account's state machines in aws:SourceArn and the account in aws:SourceAccount.
+"""
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+account = aws.get_caller_identity().account_id
+region = aws.get_region().region
+vpc = aws.ec2.get_vpc(default=True)
+subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [vpc.id]}])
+
+cluster = aws.ecs.Cluster("jobs", name="jobs")
+aws.cloudwatch.LogGroup("report-logs", name="/ecs/weekly-report", retention_in_days=14)
+sg = aws.ec2.SecurityGroup("report-sg", vpc_id=vpc.id, description="weekly report: egress only",
+                           egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}])
+
+tasks_trust = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+})
+execution = aws.iam.Role("report-execution", name="weekly-report-execution", assume_role_policy=tasks_trust)
+aws.iam.RolePolicyAttachment("report-execution-managed", role=execution.name,
+                             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+task_role = aws.iam.Role("report-task", name="weekly-report-task", assume_role_policy=tasks_trust)
+
+task = aws.ecs.TaskDefinition(
+    "report",
+    family="weekly-report",
+    network_mode="awsvpc",
+    requires_compatibilities=["FARGATE"],
+    cpu="256",
+    memory="512",
+    execution_role_arn=execution.arn,
+    task_role_arn=task_role.arn,
+    container_definitions=json.dumps([{
+        "name": "report",
+        "image": "public.ecr.aws/docker/library/python@sha256:2a7871f428bd90dfe1fa561067c2fe2de0e73e834f8886f862ba28685e772272",
+        "essential": True,
+        "command": ["python", "-m", "report.weekly"],
+        "logConfiguration": {"logDriver": "awslogs", "options": {
+            "awslogs-group": "/ecs/weekly-report", "awslogs-region": region, "awslogs-stream-prefix": "report"}},
+    }]),
+)
+
+launcher = aws.iam.Role("report-workflow-role", name="weekly-report-workflow",
+                        assume_role_policy=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole",
+                   "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:states:{region}:{account}:stateMachine:*"},
+                                 "StringEquals": {"aws:SourceAccount": account}}}],
+}))
+aws.iam.RolePolicy("report-workflow-policy", role=launcher.id, policy=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "ecs:RunTask",
+         "Resource": f"arn:aws:ecs:{region}:{account}:task-definition/weekly-report:*"},
+        {"Effect": "Allow", "Action": "iam:PassRole",
+         "Resource": [f"arn:aws:iam::{account}:role/weekly-report-execution",
+                      f"arn:aws:iam::{account}:role/weekly-report-task"]},
+    ],
+}))
+aws.sfn.StateMachine(
+    "weekly-workflow",
+    name="weekly-report",
+    role_arn=launcher.arn,
+    definition=pulumi.Output.all(cluster.arn, task.arn, sg.id).apply(lambda args: json.dumps({
+        "StartAt": "Report",
+        "States": {"Report": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::ecs:runTask",
+            "Parameters": {
+                "LaunchType": "FARGATE",
+                "Cluster": args[0],
+                "TaskDefinition": args[1],
+                "NetworkConfiguration": {"AwsvpcConfiguration": {
+                    "Subnets": subnets.ids, "SecurityGroups": [args[2]], "AssignPublicIp": "ENABLED"}},
+            },
+            "End": True,
+        }},
+    })),
+)
