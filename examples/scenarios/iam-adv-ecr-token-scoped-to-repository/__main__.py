@@ -4,7 +4,6 @@ read it: every ECR action the pull needs, on that repository's ARN and nothing e
 
 import json
 
-import pulumi
 import pulumi_aws as aws
 
 account = aws.get_caller_identity().account_id
