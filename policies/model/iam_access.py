@@ -39,6 +39,9 @@ class Caller:
     role_arn: str
     account: str  # possibly partly known (UNKNOWN_PART)
     partition: str = "aws"
+    # IAM User Guide, NotPrincipal: a resource-based Deny with NotPrincipal always denies a
+    # principal that has a permissions boundary, whatever NotPrincipal lists.
+    has_boundary: bool = False
 
     @property
     def root(self) -> str:
@@ -224,6 +227,10 @@ def _resource_outcomes(policy: Policy | None, caller: Caller, request: Request, 
             if principal is Tri.MAYBE:
                 applies = Tri.MAYBE if applies is not Tri.NO else applies
                 why = f"{why} (its Principal cannot be matched until its values are known)"
+            elif "NotPrincipal" in statement:
+                why = (f"{why} (a Deny with NotPrincipal, which applies to every principal that has a permissions "
+                       "boundary, whatever NotPrincipal lists)" if caller.has_boundary and effect == "Deny"
+                       else f"{why} (the caller is not excluded by its NotPrincipal)")
             found.append((effect, applies, source, _with_conditions(why, statement, request, context, effect, applies),
                           statement, grantee))
     return found
@@ -242,6 +249,8 @@ def principal_matches(statement: dict, caller: Caller) -> tuple[Tri, str]:
     if "Principal" in statement:
         return _principal_covers(statement["Principal"], caller)
     if "NotPrincipal" in statement:
+        if caller.has_boundary and statement.get("Effect") == "Deny":
+            return Tri.YES, "direct"
         found, _ = _principal_covers(statement["NotPrincipal"], caller, session_only=True)
         return {Tri.YES: Tri.NO, Tri.NO: Tri.YES, Tri.MAYBE: Tri.MAYBE}[found], "direct"
     return Tri.NO, ""

@@ -81,6 +81,20 @@ def unknown_token(identity: str) -> str:
     return f"{UNKNOWN_PART}{identity}{UNKNOWN_PART}"
 
 
+# Marks a token that stands for exactly six letters or digits: the suffix Secrets Manager appends
+# to a secret's name in its ARN ("Troubleshoot": the ARN ends in a hyphen and six random characters).
+SIX_CHARACTERS = "#six-characters"
+
+# Samples for that suffix with no character in common: a pattern that matches all of them matches
+# every possible suffix (a literal can only sit where the samples differ); one that matches none
+# matches no suffix; otherwise it depends on the suffix AWS draws.
+_SUFFIX_SAMPLES = ("aaaaaa", "BBBBBB", "999999")
+
+
+def six_character_token(identity: str) -> str:
+    return unknown_token(identity + SIX_CHARACTERS)
+
+
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -151,6 +165,10 @@ def glob_match(pattern: str, value: str) -> Tri:
         return Tri.YES
     if UNKNOWN_PART not in value:
         return Tri.NO
+    if SIX_CHARACTERS + UNKNOWN_PART in value:
+        token = re.compile(f"{UNKNOWN_PART}[^{UNKNOWN_PART}]*{re.escape(SIX_CHARACTERS)}{UNKNOWN_PART}")
+        results = [glob_match(pattern, token.sub(sample, value)) for sample in _SUFFIX_SAMPLES]
+        return results[0] if all(r is results[0] for r in results) else Tri.MAYBE
     known_value = _literal_prefix(value, UNKNOWN_PART)
     known_pattern = _literal_prefix(pattern, "*?\x01")
     if not (known_value.startswith(known_pattern) or known_pattern.startswith(known_value)):

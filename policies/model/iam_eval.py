@@ -283,7 +283,12 @@ def evaluate_trust(policy: Policy, service: str, context: Mapping[str, Any] | No
                                   "for this request")
             continue
         detail = "; ".join(d for c, d in checks if c is Tri.MAYBE and d)
-        outcomes.append((statement["Effect"], applies, f"{label} ({detail})" if detail else label, statement))
+        why = f"{label} ({detail})" if detail else label
+        if statement["Effect"] == "Deny" and applies is Tri.YES and isinstance(statement.get("Condition"), dict):
+            held = [text for result, text in condition_results(statement["Condition"], lowered) if result is Tri.YES]
+            if held:
+                why = f"{label}, whose condition {' and '.join(held)} holds for {service}"
+        outcomes.append((statement["Effect"], applies, why, statement))
     for effect, decision, word in (("Deny", Decision.DENIED, "denied"), ("Allow", Decision.ALLOWED, "allowed")):
         for applies in (Tri.YES, Tri.MAYBE):
             for outcome_effect, outcome_applies, why, statement in outcomes:

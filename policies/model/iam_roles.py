@@ -30,7 +30,7 @@ from model.aws_types import (
     SECRETSMANAGER_SECRET,
     SSM_PARAMETER,
 )
-from model.iam_conditions import partly_known, unknown_token
+from model.iam_conditions import partly_known, six_character_token, unknown_token
 from model.iam_eval import Policy
 from model.live_aws import LiveAws
 from model.stack_index import Ref, StackIndex
@@ -80,7 +80,7 @@ def arn_of(resource: Resource, place: Place) -> str:
     if resource.type == SSM_PARAMETER and name:
         return place.arn("ssm", "parameter" + (name if name.startswith("/") else "/" + name))
     if resource.type == SECRETSMANAGER_SECRET and name:
-        return place.arn("secretsmanager", f"secret:{name}-{token}")
+        return place.arn("secretsmanager", f"secret:{name}-{six_character_token(resource.urn)}")
     if resource.type == CLOUDWATCH_LOG_GROUP and name:
         return place.arn("logs", f"log-group:{name}")
     if resource.type == ECR_REPOSITORY and name:
@@ -323,6 +323,7 @@ class RoleReader:
     def _resolve_statement(self, statement: Any, candidates: list[Resource]) -> Any:
         if not isinstance(statement, dict):
             return statement
+        statement = self._resolve_condition(statement, candidates)
         for element in ("Resource", "NotResource"):
             value = statement.get(element)
             items = value if isinstance(value, list) else [value]
@@ -338,6 +339,29 @@ class RoleReader:
             known = [item for item in items if not is_unknown(item)]
             statement = {**statement, element: known + [arn_of(c, self.place) for c in matching]}
         return statement
+
+    def _resolve_condition(self, statement: dict, candidates: list[Resource]) -> dict:
+        """An unknown value under an encryption-context key that names a secret or parameter by ARN is
+        the ARN of the one such resource the property depends on (the program passed its `arn`)."""
+        block = statement.get("Condition")
+        if not isinstance(block, dict):
+            return statement
+        resolved: dict = {}
+        for operator, keys in block.items():
+            if not isinstance(keys, dict):
+                resolved[operator] = keys
+                continue
+            resolved[operator] = {}
+            for key, values in keys.items():
+                wanted = _ARN_CONTEXT_KEYS.get(str(key).lower())
+                matching = [c for c in candidates if c.type == wanted]
+                items = values if isinstance(values, list) else [values]
+                if wanted and len(matching) == 1 and sum(1 for v in items if is_unknown(v)) == 1:
+                    arn = arn_of(matching[0], self.place)
+                    items = [arn if is_unknown(v) else v for v in items]
+                    values = items if isinstance(values, list) else items[0]
+                resolved[operator][key] = values
+        return {**statement, "Condition": resolved}
 
     # -- roles outside the stack
     def _outside(self, value: str) -> RoleView:
@@ -390,6 +414,13 @@ _SERVICE_OF_TYPE = {
     SECRETSMANAGER_SECRET: "secretsmanager",
     CLOUDWATCH_LOG_GROUP: "logs",
     ECR_REPOSITORY: "ecr",
+}
+
+
+# Encryption-context keys whose value is the ARN of the secret or parameter being decrypted.
+_ARN_CONTEXT_KEYS = {
+    "kms:encryptioncontext:secretarn": SECRETSMANAGER_SECRET,
+    "kms:encryptioncontext:parameter_arn": SSM_PARAMETER,
 }
 
 

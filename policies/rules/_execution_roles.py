@@ -127,6 +127,7 @@ def request_context(place: Place, role: RoleView, extra: dict | None = None) -> 
         "aws:PrincipalArn": role.arn,
         "aws:PrincipalAccount": partly_known(place.account),
         "aws:PrincipalType": "AssumedRole",
+        "aws:PrincipalIsAWSService": "false",
         "aws:ViaAWSService": "false",
         "kms:ViaService": ABSENT,
     }
@@ -152,7 +153,8 @@ def role_access(stack: Stack, task: Task, role: RoleView, place: Place | None = 
                 resource_policies: list[Policy] | None = None, key_policy: Policy | None = None) -> Access:
     """What AWS evaluates when ECS calls with the role: its policies, its boundary, the resource's own."""
     where = place or task.place
-    caller = Caller(role.arn, partly_known(where.account or task.place.account), where.partition)
+    caller = Caller(role.arn, partly_known(where.account or task.place.account), where.partition,
+                    role.boundary is not None)
     organization = stack.config.get("organizationPolicies", ORGANIZATION_ABSENT)
     return Access(caller, role.policies, role.boundary, tuple(resource_policies or ()), key_policy, organization)
 
@@ -197,8 +199,8 @@ def judge_requests(findings: Findings, task: Task, role: RoleView, requests: lis
                    describe: Callable[[list[tuple[Request, Verdict]]], str], access: Access | None = None) -> None:
     """Evaluate requests; report the failed ones in one violation (`describe` writes it) and the
     undecided ones as inconclusive. Without `access`, only the role's own policies and boundary count."""
-    access = access or Access(Caller(role.arn, partly_known(task.place.account), task.place.partition),
-                              role.policies, role.boundary)
+    access = access or Access(Caller(role.arn, partly_known(task.place.account), task.place.partition,
+                                     role.boundary is not None), role.policies, role.boundary)
     failed = []
     for request in requests:
         verdict = authorize(access, request)

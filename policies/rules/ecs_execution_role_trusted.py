@@ -25,7 +25,7 @@ from kit import Findings, stack_policy
 from kit.shown import shown as in_words
 from model import ecs as ecs_model
 from model.iam_access import ORGANIZATION_NAMED
-from model.iam_conditions import partly_known
+from model.iam_conditions import ABSENT, partly_known
 from model.iam_eval import Decision, evaluate_trust, shown
 from model.iam_roles import RoleView
 from model.stack_index import StackIndex
@@ -84,9 +84,15 @@ def _validate_trusted(index: StackIndex, findings: Findings, config: dict) -> No
 
 
 def _judge_trust(findings: Findings, task: Task, view: RoleView, organization: bool = False) -> None:
+    # The caller is the service principal: it belongs to no organization, and it is an AWS service
+    # (IAM User Guide, global condition keys aws:PrincipalOrgID, aws:PrincipalIsAWSService).
     context = {
         "aws:SourceAccount": partly_known(task.place.account),
         "aws:SourceArn": task.place.arn("ecs", partly_known("task/", None)),
+        "aws:PrincipalIsAWSService": "true",
+        "aws:PrincipalServiceName": ECS_TASKS,
+        "aws:PrincipalOrgID": ABSENT,
+        "aws:PrincipalOrgPaths": ABSENT,
     }
     verdict = evaluate_trust(view.trust, ECS_TASKS, context)
     if verdict.decision is Decision.INCONCLUSIVE:
@@ -96,10 +102,13 @@ def _judge_trust(findings: Findings, task: Task, view: RoleView, organization: b
                               "may deny sts:AssumeRole on the role (organizationPolicies: unknown)")
     elif not verdict.allowed:
         trust = json.dumps({"Effect": "Allow", "Principal": {"Service": ECS_TASKS}, "Action": "sts:AssumeRole"})
+        fix = (f"Exempt AWS services from that Deny (for example with the condition "
+               f'{{"BoolIfExists": {{"aws:PrincipalIsAWSService": "false"}}}}) or remove it'
+               if verdict.decision is Decision.DENIED else
+               f"Add this statement to the role's assumeRolePolicy: {trust}")
         findings.violation(
             f"{task.label} execution role {view.label}: its trust policy does not let {ECS_TASKS} assume it "
-            f"({verdict.reason}). ECS would stop the task with: {_unable_to_assume(view)} "
-            f"Add this statement to the role's assumeRolePolicy: {trust}",
+            f"({verdict.reason}). ECS would stop the task with: {_unable_to_assume(view)} {fix}",
             task.resource.urn,
         )
 
