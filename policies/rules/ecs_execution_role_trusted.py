@@ -102,8 +102,8 @@ def _judge_trust(findings: Findings, task: Task, view: RoleView, organization: b
                               "may deny sts:AssumeRole on the role (organizationPolicies: unknown)")
     elif not verdict.allowed:
         trust = json.dumps({"Effect": "Allow", "Principal": {"Service": ECS_TASKS}, "Action": "sts:AssumeRole"})
-        fix = (f"Exempt AWS services from that Deny (for example with the condition "
-               f'{{"BoolIfExists": {{"aws:PrincipalIsAWSService": "false"}}}}) or remove it'
+        fix = ("Exempt AWS services from that Deny (for example with the condition "
+               '{"BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}) or remove it'
                if verdict.decision is Decision.DENIED else
                f"Add this statement to the role's assumeRolePolicy: {trust}")
         findings.violation(
