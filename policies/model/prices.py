@@ -3,7 +3,8 @@
 The estimate counts what runs every hour whatever the traffic: Fargate vCPU and GB hours
 at the desired count, load-balancer hours, NAT gateway hours and interface endpoint hours
 per AZ. Traffic-dependent charges (LCUs, NAT and endpoint data processing, logs) are not
-in it, so it is a floor, and the message says so.
+in it, so it is a floor, and the message says so. Tasks that scheduled launchers start (EventBridge,
+Scheduler, Step Functions) run for as long as their job does, which no stack shows: not in it either.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from model.aws_types import (
     ECS_SERVICE,
     LB_LOAD_BALANCER,
 )
+from model.launchers import task_launches
 from model.stack_index import StackIndex
 from model.values import Resource, as_int, as_list, get_path, is_unknown
 
@@ -77,19 +79,20 @@ class Estimate:
         return self.fargate + self.load_balancer_cost + self.nat_cost + self.endpoint_cost
 
 
-def _runs_on_fargate(service: Resource, task: Resource) -> bool:
-    if service.props.get("launchType") == "FARGATE":
-        return True
-    strategies = service.props.get("capacityProviderStrategies")
-    if any(isinstance(get_path(s, "capacityProvider"), str) and get_path(s, "capacityProvider").startswith("FARGATE")
-           for s in as_list(strategies)):
-        return True
+def _runs_on_fargate(service: Resource, task: Resource, fargate: bool | None, estimate: Estimate) -> bool:
+    """Whether the service's tasks are billed as Fargate tasks, by its launch type or capacity provider
+    strategy, else the cluster's default strategy, else the EC2 launch type (model.launchers)."""
+    if fargate is not None:
+        return fargate
     compatibilities = task.props.get("requiresCompatibilities")
-    return service.props.get("launchType") is None and isinstance(compatibilities, list) and (
-        "FARGATE" in compatibilities)
+    if isinstance(compatibilities, list) and compatibilities == ["FARGATE"]:
+        return True  # it can run nowhere else
+    estimate.unknown.append(f"whether {service.label} runs its tasks on Fargate (its cluster's default capacity "
+                            "provider strategy is not in the stack)")
+    return False
 
 
-def _add_service(index: StackIndex, service: Resource, estimate: Estimate) -> None:
+def _add_service(index: StackIndex, service: Resource, fargate: bool | None, estimate: Estimate) -> None:
     ref = ecs_model.task_definition_of(index, service)
     if ref is None:
         return
@@ -97,7 +100,7 @@ def _add_service(index: StackIndex, service: Resource, estimate: Estimate) -> No
         estimate.unknown.append(f"{service.label} task size (task definition {ref.describe()} is not in this stack)")
         return
     task = ref.resource
-    if not _runs_on_fargate(service, task):
+    if not _runs_on_fargate(service, task, fargate, estimate):
         return
     desired_value = service.props.get("desiredCount")
     desired = 1 if desired_value is None else as_int(desired_value)
@@ -153,8 +156,10 @@ def _add_zones(index: StackIndex, service: Resource, estimate: Estimate) -> None
 
 def estimate_stack(index: StackIndex) -> Estimate:
     estimate = Estimate()
+    launches, _ = task_launches(index)
+    fargate = {launch.launcher.urn: launch.fargate for launch in launches if launch.launcher.type == ECS_SERVICE}
     for service in index.of_type(ECS_SERVICE):
-        _add_service(index, service, estimate)
+        _add_service(index, service, fargate.get(service.urn), estimate)
     estimate.load_balancers = [r.label for r in index.of_type(LB_LOAD_BALANCER)]
     estimate.nat_gateways = [r.label for r in index.of_type(EC2_NAT_GATEWAY)]
     for endpoint in index.of_type(EC2_VPC_ENDPOINT):

@@ -8,6 +8,8 @@ from model.stack_index import StackIndex
 from model.values import UNKNOWN
 from rules.stack_cost_within_budget import stack_cost_within_budget
 from tests.policies.test_ecs_harness import (
+    CLUSTER,
+    DELETE,
     ENDPOINT,
     NAT,
     policy_resources,
@@ -120,3 +122,32 @@ def test_an_architecture_that_is_not_a_string_is_priced_as_the_x86_default():
     estimate = estimate_stack(StackIndex([resource_from_policy_resource(r) for r in policy_resources(specs)]))
 
     assert (round(estimate.fargate, 2), estimate.unknown) == (18.02, [])
+
+
+def _estimate(specs) -> Estimate:
+    return estimate_stack(StackIndex([resource_from_policy_resource(r) for r in policy_resources(specs)]))
+
+
+def test_a_service_without_launch_type_runs_where_its_cluster_default_strategy_says():
+    # CreateService: with neither launchType nor a strategy the cluster's default strategy is used, and
+    # with none the EC2 launch type.
+    ec2 = replace(web_stack(), "web", launchType=DELETE, cluster="apps")
+    ec2 += [spec(CLUSTER, "apps", {"name": "apps"})]
+    spot = replace(web_stack(), "web", launchType=DELETE, cluster="apps")
+    spot += [spec(CLUSTER, "apps", {"name": "apps", "defaultCapacityProviderStrategies": [
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1}]})]
+
+    assert (_estimate(ec2).tasks, _estimate(ec2).unknown) == (0, [])
+    assert (round(_estimate(spot).fargate, 2), _estimate(spot).unknown) == (18.02, [])
+
+
+def test_a_cluster_outside_the_stack_leaves_the_launch_type_open_unless_the_task_runs_only_on_fargate():
+    outside = "arn:aws:ecs:us-east-1:123456789012:cluster/shared"
+    fargate_only = replace(web_stack(), "web", launchType=DELETE, cluster=outside)
+    either = replace(web_stack(), "web", launchType=DELETE, cluster=outside)
+    replace(either, "web-task", requiresCompatibilities=["EC2", "FARGATE"])
+
+    assert (round(_estimate(fargate_only).fargate, 2), _estimate(fargate_only).unknown) == (18.02, [])
+    assert (_estimate(either).tasks, _estimate(either).unknown) == (0, [
+        "whether Service 'web' runs its tasks on Fargate (its cluster's default capacity provider strategy is not in "
+        "the stack)"])
