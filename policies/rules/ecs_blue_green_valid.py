@@ -28,8 +28,8 @@ Mechanisms (what AWS evaluates to decide this):
   actions of `AmazonECSInfrastructureRolePolicyForLoadBalancers` (`Describe*`, `RegisterTargets`,
   `DeregisterTargets`), which AWS documents as needed but not call by call — inconclusive, named, when the
   role is not allowed them. [Infrastructure IAM role for load balancers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html)
-- **Organization SCPs/RCPs** — not visible from a stack: absent by default; inconclusive, named, when the
-  pack config `organizationPolicies` is `unknown`.
+- **Organization SCPs/RCPs** — inconclusive, named, when the pack config `organizationPolicies` is
+  `unknown`; absent by default (not visible from a stack).
   [SCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)
 
 Inconclusive by design: deployment groups, listeners, listener rules or roles not known until update or
