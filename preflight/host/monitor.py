@@ -186,17 +186,26 @@ class RecordingMonitor(MockMonitor):
             program_outputs = outputs
         elif self.preview:
             resource_id = ""
+            # An input holding a value chosen at creation (a random suffix in a log group's name) is
+            # unknown to the engine, but the program is handed it with its marker, so what it builds
+            # from it is unknown only at that leaf (a container definition's awslogs-group).
+            marked = {key: raw_inputs[key] if value == UNKNOWN and isinstance(raw_inputs.get(key), str)
+                      and see_through.has_marker(raw_inputs[key]) else value for key, value in checked.items()}
+            if marked != checked and not _is_provider(request.type):
+                computed = computed_outputs(request.type, marked, ctx)
             other = {} if _is_provider(request.type) else computed_outputs(
-                request.type, checked, Context(urn=urn, name=request.name, region=self.region, seed="other"))
+                request.type, marked, Context(urn=urn, name=request.name, region=self.region, seed="other"))
             to_program, to_record = see_through.split_outputs(request.type, computed, other, checked)
             program_id = to_program.pop("id", UNKNOWN)
             to_record["id"] = UNKNOWN
-            if isinstance(program_id, str) and program_id != UNKNOWN and not see_through.has_marker(program_id):
-                # Known to the program (log groups, roles, repositories are named by their id); the
-                # engine's record of a resource not yet created still has no id.
+            if isinstance(program_id, str) and program_id != UNKNOWN:
+                # Known to the program (log groups, roles, repositories are named by their id), or a
+                # marker where AWS picks it (subnet-<marker>), so what is built from it is unknown
+                # only at that leaf (a state machine definition's Subnets); the engine's record of a
+                # resource not yet created still has no id.
                 response_id = program_id
             outputs = {**checked, **to_record}
-            program_outputs = {**checked, **to_program}
+            program_outputs = {**marked, **to_program}
             with self._lock:
                 self.see_through_values[urn] = (
                     see_through.see_through_strings(
@@ -204,7 +213,8 @@ class RecordingMonitor(MockMonitor):
                     + [value for value in _values_at(checked, see_through_paths) if isinstance(value, str)]
                     # An id the program is handed (the engine's preview has none) - unless an input has
                     # the same text, which the program may have read instead (a role's name is its id).
-                    + ([response_id] if response_id and response_id not in _strings_of(checked) else []))
+                    + ([response_id] if response_id and not see_through.has_marker(response_id)
+                       and response_id not in _strings_of(checked) else []))
         else:
             resource_id = computed.pop("id", None) or ctx.uuid("provider")
             outputs = {**checked, **computed, "id": resource_id}
