@@ -144,3 +144,30 @@ def test_a_failing_program_whose_error_chain_loops_is_reported_not_hung():
     missing = ModuleNotFoundError("No module named 'pulumi_awsx'", name="pulumi_awsx.ecs")
     missing.__context__, second.__context__ = second, missing
     assert _missing_module(second) == "pulumi_awsx"
+
+
+LEAF_PROGRAM = '''\
+import json
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+suffix = random.RandomId("suffix", byte_length=4)
+logs = aws.cloudwatch.LogGroup("logs", name=suffix.hex.apply(lambda h: f"/ecs/app-{h}"))
+vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+subnet = aws.ec2.Subnet("a", vpc_id=vpc.id, cidr_block="10.0.1.0/24")
+aws.sfn.StateMachine("settings", role_arn="arn:aws:iam::123456789012:role/run", definition=pulumi.Output.all(
+    logs.name, subnet.id).apply(lambda args: json.dumps({"logGroup": args[0], "subnets": [args[1]], "region": "us-east-1"})))
+'''
+
+
+def test_an_aws_assigned_id_and_a_random_name_are_unknown_only_at_their_json_leaf(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: leaves\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(LEAF_PROGRAM)
+    run = run_program(load_project(tmp_path, "dev"), stack="dev", mode="preview", invokes={}, stack_outputs={})
+    by_name = {record["name"]: record for record in run.resources}
+    assert by_name["logs"]["inputs"]["name"] == UNKNOWN
+    assert by_name["a"]["inputs"]["vpcId"] == UNKNOWN
+    assert json.loads(by_name["settings"]["inputs"]["definition"]) == {
+        "logGroup": UNKNOWN, "subnets": [UNKNOWN], "region": "us-east-1"}
+    assert by_name["settings"]["seeThrough"] == ["definition"]
