@@ -4,7 +4,8 @@ starts ECS tasks uses a role its service can assume and that may start that task
 Mechanisms (what AWS evaluates to decide this):
 - **The launcher role's trust policy** (`assumeRolePolicy`) — modelled: `events.amazonaws.com`,
   `scheduler.amazonaws.com` or `states.amazonaws.com` (or its regional form) must be allowed `sts:AssumeRole`;
-  `aws:SourceAccount` and, for EventBridge rules and state machines, `aws:SourceArn` are the launcher's own.
+  `aws:SourceAccount` is the launcher's account and `aws:SourceArn` the rule's, the schedule group's or the state
+  machine's ARN.
   [EventBridge](https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html),
   [Scheduler](https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role),
   [Step Functions](https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html)
@@ -24,10 +25,11 @@ Mechanisms (what AWS evaluates to decide this):
 - **Step Functions `.sync`** — modelled: also `ecs:StopTask`, `ecs:DescribeTasks`, and `events:PutTargets`,
   `events:PutRule`, `events:DescribeRule` on `rule/StepFunctionsGetEventsForECSTaskRule`.
   [Step Functions ECS policies](https://docs.aws.amazon.com/step-functions/latest/dg/ecs-iam.html)
-- **Permissions boundary** of the launcher role — inconclusive, named: the pack does not intersect boundaries yet.
+- **Permissions boundary** of the launcher role (`permissionsBoundary`, read from the stack, AWS's managed
+  documents or IAM) — modelled: an action the boundary does not allow is denied whatever the role's policies say.
   [Permissions boundaries](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)
-- **Organization SCPs and RCPs** — inconclusive, named, when the pack config `organizationPolicies` is `unknown`;
-  not visible from a stack, so absent by default.
+- **Organization SCPs and RCPs** — inconclusive, named, when the pack config `organizationPolicies` is `unknown`
+  (a verdict that would pass names them); not visible from a stack, so `absent` by default.
   [SCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)
 - **Resource-based policies** — not applicable: task definitions, clusters and roles (as `iam:PassRole` targets)
   have none; a role's trust policy is modelled above.
@@ -36,8 +38,8 @@ Mechanisms (what AWS evaluates to decide this):
   allows; otherwise inconclusive, named. [DescribeTaskDefinition](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html)
 
 Inconclusive by design: a state machine definition or ECS target not known at preview; values a state or input
-transformer chooses at run time (`Key.$`, JSONata `{% %}`, templates naming roles); the schedule ARN a Scheduler
-trust condition compares; condition keys the request does not define (such as `aws:ResourceTag`).
+transformer chooses at run time (`Key.$`, JSONata `{% %}`, templates naming roles); condition keys the request
+does not define (such as `aws:ResourceTag`).
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ from kit import Findings, stack_policy
 from kit.shown import shown as shown_value
 from model import ecs as ecs_model
 from model.aws_types import IAM_ROLE
+from model.iam_access import ORGANIZATION_ABSENT, Access, Caller, authorize
 from model.iam_conditions import partly_known, unknown_token
-from model.iam_eval import Decision, Request, Verdict, evaluate, evaluate_trust, shown
+from model.iam_eval import Decision, Request, Verdict, evaluate_trust, shown
 from model.iam_roles import Place, RoleReader, RoleView, arn_of, partition_of
 from model.launchers import (
     EVENT_TARGET,
@@ -95,9 +98,6 @@ def _validate(index: StackIndex, findings: Findings, config: dict) -> None:
     if not launches and not unreadable:
         findings.not_applicable(NOTHING_TO_JUDGE)
         return
-    if launches and config.get("organizationPolicies") == "unknown":
-        findings.inconclusive("organization SCPs and RCPs (organizationPolicies: unknown) may deny what the launcher "
-                              "roles are allowed")
     judge = _Judge(index, findings, config)
     for launch in launches:
         judge.launch(launch)
@@ -154,11 +154,6 @@ class _Judge:
                 f"{where} {launch.role_path} {shown_value(ref.value)} names a role that does not exist: "
                 f"{_service_name(launch)} cannot assume it, so {_outcome(launch)}. Create the role or point "
                 f"{launch.role_path} at an existing one.", launch.launcher.urn)
-            return None
-        boundary = view.resource.props.get("permissionsBoundary") if view.resource is not None else None
-        if boundary is not None:
-            self.findings.inconclusive(f"{where} role {view.label} permissionsBoundary (a boundary limits what the "
-                                       "role's policies allow, and the pack does not evaluate boundaries yet)")
             return None
         return view
 
@@ -233,10 +228,13 @@ class _Judge:
 
     def _judge_needs(self, launch: TaskLaunch, role: RoleView, place: Place, needs: list[Need]) -> None:
         failed: list[tuple[Need, Verdict]] = []
+        access = Access(Caller(role.arn, partly_known(place.account), place.partition, role.boundary is not None),
+                        role.policies, role.boundary,
+                        organization=self.config.get("organizationPolicies", ORGANIZATION_ABSENT))
         for need in needs:
             request = Request(need.request.action, need.request.resource,
                               request_context(place, role, dict(need.request.context)))
-            verdict = evaluate(role.policies, request)
+            verdict = authorize(access, request)
             if verdict.decision is Decision.INCONCLUSIVE:
                 self.findings.inconclusive(f"{launch.where} role {role.label}: {verdict.reason}")
             elif not verdict.allowed:
@@ -274,8 +272,7 @@ def _denied_message(launch: TaskLaunch, role: RoleView, place: Place, failed: li
     clauses = [f"{need.request.action} on {shown(need.request.resource)} ({need.what}: {verdict.reason})"
                for need, verdict in failed]
     first_need, first = failed[0]
-    because = ("with an explicit deny in an identity-based policy" if first.decision is Decision.DENIED
-               else f"because no identity-based policy allows the {first_need.request.action} action")
+    because = _because(first, first_need.request.action)
     principal = f"arn:{place.partition}:sts::{place.account or '<account>'}:assumed-role/{role.name or '<role>'}/<session>"
     error = (f"User: {principal} is not authorized to perform: {first_need.request.action} on resource: "
              f"{shown(first_need.request.resource)} {because}")
@@ -284,8 +281,14 @@ def _denied_message(launch: TaskLaunch, role: RoleView, place: Place, failed: li
         if need.statement not in statements:
             statements.append(need.statement)
     denies = sorted({verdict.source for _, verdict in failed if verdict.decision is Decision.DENIED and verdict.source})
-    fix = f"Remove or narrow the Deny in {and_joined(denies)}; then the role needs " if denies else \
-        "Add to the role's policy "
+    bounds = sorted({verdict.source for _, verdict in failed if verdict.layer == "boundary"
+                     and verdict.decision is not Decision.DENIED and verdict.source})
+    if denies:
+        fix = f"Remove or narrow the Deny in {and_joined(denies)}; then the role needs "
+    elif bounds:
+        fix = f"Allow the actions in {and_joined(bounds)} as well; the role's policy and its boundary both need "
+    else:
+        fix = "Add to the role's policy "
     if launch.launcher.type == STATE_MACHINE and any(n.request.action.startswith("events:") for n, _ in failed):
         # Step Functions creates the .sync managed rule with the role when the state machine is created.
         result = (f"CreateStateMachine fails with: AccessDeniedException: '{shown(role.arn)}' is not authorized to "
@@ -294,6 +297,17 @@ def _denied_message(launch: TaskLaunch, role: RoleView, place: Place, failed: li
         result = f"{_sentence(_outcome(launch))}: AWS answers {error}."
     return (f"{launch.where} role {_named(role)} may not call {and_joined(clauses)}. {result} "
             f"{fix}{'the statements ' if len(statements) > 1 else 'the statement '}{' '.join(statements)}")
+
+
+_POLICY_KIND = {"boundary": "permissions boundary", "resource": "resource-based policy"}
+
+
+def _because(verdict: Verdict, action: str) -> str:
+    """AWS's wording of why a call is refused (IAM User Guide, "Access denied error messages")."""
+    kind = _POLICY_KIND.get(verdict.layer, "identity-based policy")
+    if verdict.decision is Decision.DENIED:
+        return f"with an explicit deny in {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+    return f"because no {kind} allows the {action} action"
 
 
 def _named(role: RoleView) -> str:
@@ -403,9 +417,10 @@ def _source_arn(launch: TaskLaunch, place: Place) -> str:
         return place.arn("events", partly_known("rule/", bus_part, rule))
     if launcher.type == STATE_MACHINE:
         return place.arn("states", partly_known("stateMachine:", launcher.props.get("name")))
-    # Which Scheduler ARN (schedule or schedule group) AWS sets is left undecided: a trust
-    # condition on it is inconclusive rather than guessed.
-    return partly_known(None)
+    # Scheduler sets the ARN of the schedule's group ("default" when the schedule names none):
+    # https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
+    group = launcher.props.get("groupName")
+    return place.arn("scheduler", partly_known("schedule-group/", "default" if group in (None, "") else group))
 
 
 def _place(launch: TaskLaunch, config: dict) -> Place:
@@ -422,20 +437,6 @@ def _place(launch: TaskLaunch, config: dict) -> Place:
     if account is None and isinstance(allowed, list) and len(allowed) == 1 and isinstance(allowed[0], str):
         account = allowed[0]
     return Place(partition_of(region), region, account)
-
-
-ORGANIZATION_POLICIES = {
-    "organizationPolicies": {
-        "type": "string",
-        "enum": ["none", "unknown"],
-        "default": "none",
-        "description": (
-            "Whether organization SCPs or RCPs may apply to the launcher roles: `none` (the account is not in an "
-            "organization, or its policies deny nothing here) or `unknown` (verdicts that need a role's permissions "
-            "are inconclusive, naming them)."
-        ),
-    },
-}
 
 
 ecs_task_launcher_can_run = stack_policy(
@@ -457,5 +458,5 @@ ecs_task_launcher_can_run = stack_policy(
         "on rule/StepFunctionsGetEventsForECSTaskRule."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html",
-    config_schema=execution_role_schema(ORGANIZATION_POLICIES),
+    config_schema=execution_role_schema(),
 )

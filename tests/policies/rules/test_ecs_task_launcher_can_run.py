@@ -158,7 +158,9 @@ def test_pass_role_to_another_service_does_not_let_ecs_tasks_receive_the_role():
     assert len(outcome.messages) == 1
     assert outcome.messages[0].startswith(
         f"EventTarget 'nightly' role {NAMED} may not call iam:PassRole on {EXEC_ARN} (the execution role "
-        f"Role 'report-execution' of TaskDefinition 'report': no statement allows iam:PassRole on {EXEC_ARN})")
+        f"Role 'report-execution' of TaskDefinition 'report': no statement allows iam:PassRole on {EXEC_ARN} "
+        f"(statement 2 of RolePolicy '{LAUNCHER}-run' would allow it, but its condition {{\"StringEquals\": "
+        '{"iam:PassedToService": "lambda.amazonaws.com"}} does not hold))')
     assert f"{EVENTS_OUTCOME}: AWS answers {denied('iam:PassRole', EXEC_ARN)}." in outcome.messages[0]
 
 
@@ -197,7 +199,9 @@ def test_run_task_conditioned_on_another_cluster_is_refused():
 
     assert outcome.messages == [
         f"EventTarget 'nightly' role {NAMED} may not call ecs:RunTask on {TASK_ARN} (TaskDefinition "
-        f"'report': no statement allows ecs:RunTask on {TASK_ARN}). {EVENTS_OUTCOME}: AWS answers "
+        f"'report': no statement allows ecs:RunTask on {TASK_ARN} (statement 1 of RolePolicy '{LAUNCHER}-run' would "
+        f'allow it, but its condition {{"ArnEquals": {{"ecs:cluster": "{OTHER_CLUSTER_ARN}"}}}} does not hold)). '
+        f"{EVENTS_OUTCOME}: AWS answers "
         f"{denied('ecs:RunTask', TASK_ARN)}. Add to the role's policy the statement "
         f'{{"Effect": "Allow", "Action": "ecs:RunTask", "Resource": "{FAMILY_ARN}", "Condition": {{"ArnEquals": '
         f'{{"ecs:cluster": "{CLUSTER_ARN}"}}}}}}'
@@ -351,21 +355,46 @@ def test_an_event_target_without_a_role_is_refused():
     ]
 
 
-def test_a_permissions_boundary_is_inconclusive_naming_it():
-    stack = event_target()
-    role = next(s for s in stack if s.name == LAUNCHER)
-    role.props["permissionsBoundary"] = f"arn:aws:iam::{ACCOUNT}:policy/launcher-boundary"
+BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/launcher-boundary"
 
-    assert run_stack(RULE, stack, OFF).unknowns == [
-        f"EventTarget 'nightly' role Role '{LAUNCHER}' permissionsBoundary (a boundary limits what the role's "
-        "policies allow, and the pack does not evaluate boundaries yet)"]
+
+def with_boundary(stack: list, *actions: str) -> list:
+    role = next(s for s in stack if s.name == LAUNCHER)
+    role.props["permissionsBoundary"] = BOUNDARY_ARN
+    boundary = spec("aws:iam/policy:Policy", "launcher-boundary", {"name": "launcher-boundary", "arn": BOUNDARY_ARN,
+                                                                  "policy": json.dumps({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]})})
+    return [*stack, boundary]
+
+
+def test_a_permissions_boundary_that_omits_pass_role_refuses_it_whatever_the_policy_allows():
+    outcome = run_stack(RULE, with_boundary(schedule(), "ecs:*"), OFF)
+
+    assert len(outcome.messages) == 1
+    assert outcome.messages[0].startswith(
+        f"Schedule 'nightly' role {NAMED} may not call iam:PassRole on {EXEC_ARN} (the execution role Role "
+        f"'report-execution' of TaskDefinition 'report': iam:PassRole on {EXEC_ARN} is allowed by statement 2 of "
+        f"RolePolicy '{LAUNCHER}-run', but no permissions boundary allows the iam:PassRole action")
+    assert (f"is not authorized to perform: iam:PassRole on resource: {EXEC_ARN} because no permissions boundary "
+            "allows the iam:PassRole action. Allow the actions in the permissions boundary Policy 'launcher-boundary' "
+            "as well; the role's policy and its boundary both need the statements ") in outcome.messages[0]
+
+
+def test_a_permissions_boundary_that_allows_both_calls_passes():
+    outcome = run_stack(RULE, with_boundary(schedule(), "ecs:RunTask", "iam:PassRole"), OFF)
+
+    assert (outcome.messages, outcome.unknowns) == ([], [])
 
 
 def test_organization_policies_declared_unknown_make_the_verdict_inconclusive():
     outcome = run_stack(RULE, event_target(), {**OFF, "organizationPolicies": "unknown"})
 
-    assert (outcome.messages, outcome.unknowns) == ([], [
-        "organization SCPs and RCPs (organizationPolicies: unknown) may deny what the launcher roles are allowed"])
+    assert outcome.messages == []
+    assert outcome.unknowns == [
+        f"EventTarget 'nightly' role Role '{LAUNCHER}': {call} is allowed by the stack's policies, but organization "
+        "SCPs/RCPs (service control policies and resource control policies) may deny it (organizationPolicies: "
+        "unknown)" for call in (f"ecs:RunTask on {TASK_ARN}", f"iam:PassRole on {EXEC_ARN}",
+                                f"iam:PassRole on {TASK_ROLE_ARN}")]
 
 
 # --- every shape of value a stack can hold reads as prose ---------------------------------
