@@ -25,7 +25,7 @@ from model.iam_eval import shown as shown_arn
 from model.iam_roles import Place, RoleReader, RoleView, partition_of
 from model.load_balancing import ARN_KEYS
 from model.stack_index import Ref, StackIndex
-from model.values import Resource
+from model.values import Resource, is_unknown
 from rules._ecs_services import LiveByRegion
 
 ECS_SERVICE_PRINCIPAL = "ecs.amazonaws.com"
@@ -139,13 +139,18 @@ def _check_permissions(index: StackIndex, service: Resource, advanced: dict, blo
               if value is not None]
     documented = [Request(action, "*", context) for action in _READS]
     documented += [Request(action, arn, context) for action in _REGISTERS for arn in groups]
-    denied = []
+    # A policy that cannot be read may allow or deny any call: name it once, not once per call.
+    unread = [policy.source for policy in (*view.policies, *([view.boundary] if view.boundary else []))
+              if is_unknown(policy.document)]
+    denied, undecided = [], False
     for request in required:
         verdict = authorize(access, request)
-        if verdict.decision is Decision.INCONCLUSIVE:
-            findings.inconclusive(f"{what} role {view.label}: {verdict.reason}")
-        elif not verdict.allowed:
+        if verdict.decision is Decision.DENIED or (verdict.decision is Decision.IMPLICIT_DENY and not unread):
             denied.append(verdict.reason)
+        elif not verdict.allowed and unread:
+            undecided = True
+        elif verdict.decision is Decision.INCONCLUSIVE:
+            findings.inconclusive(f"{what} role {view.label}: {verdict.reason}")
     if denied:
         findings.violation(
             f"{what} role {view.label} may not move the listener rules between the target groups "
@@ -154,8 +159,13 @@ def _check_permissions(index: StackIndex, service: Resource, advanced: dict, blo
             + " and ".join(f"{r.action} on {shown_arn(r.resource)}" for r in required),
             service.urn,
         )
-    for request in documented:
-        verdict = authorize(access, request)
+    verdicts = [(request, authorize(access, request)) for request in documented]
+    if unread:
+        if undecided or any(not verdict.allowed for _, verdict in verdicts):
+            findings.inconclusive(f"{what} role {view.label}: whether it may make the calls ECS shifts traffic "
+                                  f"with, which {', '.join(unread)} may allow or deny")
+        return
+    for request, verdict in verdicts:
         if not verdict.allowed:
             findings.inconclusive(
                 f"{what} role {view.label}: whether ECS needs {request.action}, which "

@@ -361,7 +361,7 @@ def test_blue_green_native_flags_a_role_that_may_not_move_the_listener_rule():
 
     assert run_stack(BLUE_GREEN, reads_only, OFF).violations == [(
         f"{ROLE_WHERE} role Role 'web-ecs-blue-green' may not move the listener rules between the target groups "
-        f"(no identity-based policy allows elasticloadbalancing:ModifyRule on {RULE_ARN}): the deployment fails "
+        f"(no statement allows elasticloadbalancing:ModifyRule on {RULE_ARN}): the deployment fails "
         "when ECS shifts traffic; attach arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers "
         f"or allow elasticloadbalancing:ModifyRule on {RULE_ARN}",
         SERVICE_URN,
@@ -393,8 +393,8 @@ def test_blue_green_native_names_the_managed_policy_actions_a_narrow_role_is_not
         [], None)
     assert run_stack(BLUE_GREEN, no_reads, OFF).unknowns == [
         f"{ROLE_WHERE} role Role 'web-ecs-blue-green': whether ECS needs elasticloadbalancing:{action}, which "
-        "AmazonECSInfrastructureRolePolicyForLoadBalancers grants and the role is not allowed (no identity-based "
-        f"policy allows elasticloadbalancing:{action} on *)"
+        "AmazonECSInfrastructureRolePolicyForLoadBalancers grants and the role is not allowed (no statement "
+        f"allows elasticloadbalancing:{action} on *)"
         for action in ("DescribeListeners", "DescribeRules", "DescribeTargetGroups", "DescribeTargetHealth")
     ]
 
@@ -408,3 +408,14 @@ def test_blue_green_native_judges_a_listener_rule_whose_arn_is_not_known_yet_by_
     outcome = run_stack(BLUE_GREEN, preview, OFF)
 
     assert (outcome.violations, outcome.inconclusive) == ([], None)
+
+
+def test_blue_green_native_names_a_policy_it_cannot_read_once():
+    customer = f"arn:aws:iam::{ACCOUNT}:policy/load-balancer-shifts"
+    unread = replace(native_stack(), "web-ecs-blue-green", managedPolicyArns=[customer])
+
+    outcome = run_stack(BLUE_GREEN, unread, OFF)
+
+    assert (outcome.violations, outcome.unknowns) == ([], [
+        f"{ROLE_WHERE} role Role 'web-ecs-blue-green': whether it may make the calls ECS shifts traffic with, which "
+        f"policy {customer} (not read: live look-ups are off (liveLookups: off)) may allow or deny"])
