@@ -49,7 +49,9 @@ class InvokeAnswers(Mocks):
 
     def call(self, args: MockCallArgs):
         try:
-            return self.invokes.answer(args.token, dict(args.args))
+            # A see-through marker (an id AWS assigns) is a value the engine's preview does not know.
+            arguments, _ = see_through.resolve_properties(dict(args.args), {}, {})
+            return self.invokes.answer(args.token, arguments)
         except InvokeError as error:
             # The call runs on an executor thread; the program's own frames are on the main
             # thread, which waits for the answer right now.
