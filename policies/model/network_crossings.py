@@ -26,6 +26,11 @@ _REPLY_PORTS = f"{EPHEMERAL[0]}-{EPHEMERAL[1]}"
 class Crossing:
     subnet: Subnet
     flow: Flow
+    role: str = "where the tasks run"
+
+
+ENDPOINT_SIDE = "where the interface endpoints answer"
+NAT_SIDE = "where the NAT gateway is"
 
 
 def _where(subnet: Subnet) -> str:
@@ -47,13 +52,13 @@ def through_nat(task: Subnet, nat_subnet: Subnet) -> list[Crossing]:
     if nat_subnet.key == task.key:
         return []
     return [
-        Crossing(nat_subnet, Flow(False, (HTTPS, HTTPS), task.cidr, f"inbound TCP 443 from {_where(task)}")),
-        Crossing(nat_subnet, Flow(True, (HTTPS, HTTPS), INTERNET, f"outbound TCP 443 to {PUBLIC}")),
+        Crossing(nat_subnet, Flow(False, (HTTPS, HTTPS), task.cidr, f"inbound TCP 443 from {_where(task)}"), NAT_SIDE),
+        Crossing(nat_subnet, Flow(True, (HTTPS, HTTPS), INTERNET, f"outbound TCP 443 to {PUBLIC}"), NAT_SIDE),
         Crossing(nat_subnet, Flow(False, EPHEMERAL, INTERNET,
-                                  f"inbound replies from {PUBLIC} to the NAT gateway's ports {_REPLY_PORTS}")),
+                                  f"inbound replies from {PUBLIC} to the NAT gateway's ports {_REPLY_PORTS}"), NAT_SIDE),
         Crossing(nat_subnet, Flow(True, EPHEMERAL, task.cidr,
                                   f"outbound replies to {_where(task)} on the ephemeral ports {_REPLY_PORTS}",
-                                  TASK_EPHEMERAL)),
+                                  TASK_EPHEMERAL), NAT_SIDE),
     ]
 
 
@@ -67,10 +72,10 @@ def to_endpoint_subnet(task: Subnet, endpoint_subnet: Subnet) -> list[Crossing]:
         Crossing(task, Flow(False, EPHEMERAL, endpoint_subnet.cidr,
                             f"inbound replies from {_where(endpoint_subnet)} to the ephemeral ports {_REPLY_PORTS}",
                             TASK_EPHEMERAL)),
-        Crossing(endpoint_subnet, Flow(False, (HTTPS, HTTPS), task.cidr, f"inbound TCP 443 from {_where(task)}")),
+        Crossing(endpoint_subnet, Flow(False, (HTTPS, HTTPS), task.cidr, f"inbound TCP 443 from {_where(task)}"), ENDPOINT_SIDE),
         Crossing(endpoint_subnet, Flow(True, EPHEMERAL, task.cidr,
                                        f"outbound replies to {_where(task)} on the ephemeral ports {_REPLY_PORTS}",
-                                       TASK_EPHEMERAL)),
+                                       TASK_EPHEMERAL), ENDPOINT_SIDE),
     ]
 
 
@@ -84,7 +89,7 @@ def judge_crossings(network, crossings: list[Crossing]) -> tuple[bool | Unsure, 
             continue
         answer = admits(acl, crossing.flow)
         if answer.ok is False:
-            problem = f"{answer.problem}; it is the network ACL of {crossing.subnet.label}"
+            problem = f"{answer.problem}; it is the network ACL of {crossing.subnet.label}, {crossing.role}"
             fix = (f"Add a rule to {acl.label} that allows {crossing.flow.what}, numbered below any rule "
                    "that denies it (network ACLs are stateless: requests and replies each need a rule)")
             return False, problem, fix

@@ -258,7 +258,7 @@ class Reach:
         crossings = [c for s in endpoint.subnets if isinstance(s, Subnet) for c in to_endpoint_subnet(self.subnet, s)]
         acl_ok, problem, fix = judge_crossings(self.network, crossings)
         if acl_ok is False:
-            return Leg(False, f"{problem}, so {endpoint.label} cannot be reached", fix, 3)
+            return Leg(False, problem, fix, 3)
         unsure_subnets = [s for s in endpoint.subnets if isinstance(s, Unsure)]
         return Leg(all_of([egress, ingress, acl_ok, *unsure_subnets]))
 

@@ -180,7 +180,7 @@ def test_an_acl_association_without_ephemeral_replies_fails_the_nat_path():
     assert violations[0].startswith(per_subnet("", subnets=SUBNETS[:1])[0])
     assert (": NetworkAcl 'private' drops inbound replies from the service's public addresses to the ephemeral ports "
             "1024-65535: no rule allows it, so the final deny-all (*) rule drops it; it is the network ACL of "
-            "Subnet 'private-a'. Add a rule to NetworkAcl 'private'") in violations[0]
+            "Subnet 'private-a', where the tasks run. Add a rule to NetworkAcl 'private'") in violations[0]
 
 
 def test_separate_acl_rules_on_the_vpc_default_acl_are_read_in_number_order():
