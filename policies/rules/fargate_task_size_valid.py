@@ -15,12 +15,16 @@ Mechanisms (what AWS evaluates to decide this):
   rows) — modelled. [Task CPU and memory](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size)
 - **Container-level `cpu`, `memory` and `memoryReservation`** — modelled: their sums must fit in the task
   size, and no container's hard limit may exceed the task memory. [Container definitions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_memory)
+- **Task definitions outside the stack** that a launcher runs on Fargate — modelled when read live
+  (`liveLookups`); without a look-up inconclusive, named.
+  [DescribeTaskDefinition](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTaskDefinition.html)
 - **Fargate platform version** — not applicable: every supported platform version (1.4.0 and later on
   Linux) accepts every size in the table.
 
 Inconclusive by design: a task size, `requiresCompatibilities` or container definition not known until
 update; whether a launcher runs a task on Fargate when its cluster's default strategy is outside the
-stack; a launcher whose definition is not known yet.
+stack; a launcher whose definition is not known yet; a task definition outside the stack without a live
+look-up.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ from model import fargate_sizes
 from model.aws_types import ECS_TASK_DEFINITION
 from model.ecs import Container
 from model.launchers import TaskLaunch, task_definition_ref, task_launches
+from model.live_aws import LIVE_LOOKUP_SCHEMA
 from model.stack_index import StackIndex
 from model.values import Resource, as_int, get_path, is_unknown
-from rules._ecs_services import readable_containers
+from rules._ecs_services import LiveByRegion, readable_containers, task_definition_of_launch
 
 _CPU_CHOICES = "256, 512, 1024, 2048, 4096, 8192 or 16384"
 
@@ -88,7 +93,7 @@ def _add_launch(index: StackIndex, launch: TaskLaunch, uses: dict[str, _FargateU
     elif not ref.resolved:
         targets = list(uses)  # not known yet, and no dependency says which: it may be any of them
     else:
-        return  # a task definition outside the stack: not judged here
+        return  # a task definition outside the stack: judged by _outside_tasks, which reads it
     for urn in targets:
         use = uses[urn]
         if launch.fargate is True and ref.resource is not None:
@@ -101,13 +106,34 @@ def _add_launch(index: StackIndex, launch: TaskLaunch, uses: dict[str, _FargateU
                                       "capacity provider strategy or cluster default strategy is not known here)")
 
 
+def _outside_tasks(index: StackIndex, findings: Findings, config: dict) -> list[tuple[Resource, str]]:
+    """Task definitions outside the stack that a launcher runs on Fargate, read from AWS (else inconclusive)."""
+    live, found = LiveByRegion(config), []
+    for launch in task_launches(index)[0]:
+        ref = task_definition_ref(index, launch) if launch.fargate is not False else None
+        if ref is None or ref.resource is not None or not ref.resolved:
+            continue
+        task = task_definition_of_launch(index, launch, findings, live)
+        if task is None:
+            continue
+        if launch.fargate is True:
+            found.append((task, f"is run on Fargate by {launch.where}"))
+        else:
+            _check_if_it_matters(task, [f"whether {launch.where} runs its tasks on Fargate"], findings)
+    return found
+
+
 def validate_fargate_task_size(index: StackIndex, findings: Findings, config: dict) -> None:
+    outside = _outside_tasks(index, findings, config)
+    for task, why in outside:
+        _check_task_size(task, why, findings)
     tasks = index.of_type(ECS_TASK_DEFINITION)
     if not tasks:
-        findings.not_applicable("the stack has no ECS task definition")
+        if not outside:
+            findings.not_applicable("the stack has no ECS task definition and runs none from outside it")
         return
     uses = _fargate_uses(index, tasks)
-    if not any(use.why or use.open_questions for use in uses.values()):
+    if not outside and not any(use.why or use.open_questions for use in uses.values()):
         findings.not_applicable(
             "no task definition in the stack runs on Fargate: none requires FARGATE and no launcher runs one on "
             "Fargate"
@@ -243,4 +269,5 @@ fargate_task_size_valid = stack_policy(
         "1024 or 2048); keep the sum of the containers' cpu and memory reservations within the task's."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html",
+    config_schema=LIVE_LOOKUP_SCHEMA,
 )

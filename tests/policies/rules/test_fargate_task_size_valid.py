@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
 
+from model import live_aws
 from model.values import UNKNOWN
 from rules.fargate_task_size_valid import fargate_task_size_valid
 from tests.policies.rules.ecs_task_cases import fargate_task
@@ -115,7 +117,7 @@ def test_an_ec2_task_definition_nothing_runs_on_fargate_is_not_applicable():
     assert ec2.not_applicable == on_ec2.not_applicable == (
         "no task definition in the stack runs on Fargate: none requires FARGATE and no launcher runs one on Fargate")
     assert (ec2.violations, on_ec2.violations) == ([], [])
-    assert no_task.not_applicable == "the stack has no ECS task definition"
+    assert no_task.not_applicable == "the stack has no ECS task definition and runs none from outside it"
 
 
 def test_a_service_running_an_ec2_task_definition_on_fargate_needs_a_fargate_size():
@@ -163,5 +165,37 @@ def test_a_scheduled_task_on_fargate_is_judged_like_a_service():
 
     assert run_stack(fargate_task_size_valid, [task, target]).messages == [
         "TaskDefinition 'web-task' memory '512' is not valid with cpu '1024'; use 2048 to 8192 in steps of 1024, or "
+        "cpu 256 for memory 512 (AWS: \"Invalid 'cpu' setting for task.\")"
+    ]
+
+
+OUTSIDE_TASK = "arn:aws:ecs:us-east-1:123456789012:task-definition/report:4"
+
+
+def _runs_outside_task() -> list:
+    return [spec(SERVICE, "report", {"launchType": "FARGATE", "taskDefinition": OUTSIDE_TASK})]
+
+
+def test_a_task_definition_outside_the_stack_run_on_fargate_is_inconclusive_without_a_look_up():
+    outcome = run_stack(fargate_task_size_valid, _runs_outside_task(), {"liveLookups": "off"})
+
+    assert (outcome.violations, outcome.unknowns) == ([], [
+        f"Service 'report' task definition '{OUTSIDE_TASK}' outside the stack (live look-ups are off "
+        "(liveLookups: off))"])
+
+
+def test_a_task_definition_outside_the_stack_run_on_fargate_is_read_and_judged(moto, aws_credentials):
+    ecs = boto3.client("ecs", region_name="us-east-1", endpoint_url=moto.url)
+    ecs.register_task_definition(family="report", requiresCompatibilities=["EC2"], cpu="1024", memory="512",
+                                 containerDefinitions=[{"name": "report", "image": "report:1", "memory": 256}])
+    for _ in range(3):  # revision 4 is the one the service names
+        ecs.register_task_definition(family="report", requiresCompatibilities=["EC2"], cpu="1024", memory="512",
+                                     containerDefinitions=[{"name": "report", "image": "report:1", "memory": 256}])
+    live_aws.forget_shared()
+
+    outcome = run_stack(fargate_task_size_valid, _runs_outside_task(), {"awsEndpointUrl": moto.url})
+
+    assert outcome.messages == [
+        "TaskDefinition 'report:4' memory '512' is not valid with cpu '1024'; use 2048 to 8192 in steps of 1024, or "
         "cpu 256 for memory 512 (AWS: \"Invalid 'cpu' setting for task.\")"
     ]
