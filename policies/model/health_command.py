@@ -8,6 +8,9 @@ the image's check. The environment the shell sees is the task definition's `envi
 plus whatever the image sets (its `ENV` lines), which a stack cannot see: a variable that is
 not in `environment` makes the probe unreadable, never guessed.
 
+A `CMD` (no shell) that hands `$PORT` unexpanded to curl or wget as the URL's port fails on every
+run: that is `Fails`, with the reason.
+
 Read: `curl`, `wget`, `nc`/`ncat`/`netcat -z`, `grpc_health_probe -addr`, `python -c` and
 `node -e` code calling a literal URL or `(host, port)`, `sh -c`/`bash -c` scripts, and
 commands that probe nothing (`exit 1`, `pgrep`, `test`…). Anything else — a script file, a
@@ -51,6 +54,13 @@ class Probes:
 
 
 @dataclass(frozen=True)
+class Fails:
+    """A command that fails whatever the container serves; `reason` says why, for a violation."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Unreadable:
     """A command the rule cannot read; `reason` says why, for an inconclusive message."""
 
@@ -75,10 +85,16 @@ class _Cannot(Exception):
     """Raised inside the reader when the command cannot be read; carries the reason."""
 
 
-def read_health_command(command: Any, environment: Mapping[str, Any]) -> Probes | Unreadable:
+class _Fails(Exception):
+    """Raised inside the reader when the command can only fail; carries the reason."""
+
+
+def read_health_command(command: Any, environment: Mapping[str, Any]) -> Probes | Fails | Unreadable:
     """Read `healthCheck.command` with the container's `environment` (name -> value)."""
     try:
         return Probes(tuple(_read(command, environment)))
+    except _Fails as fails:
+        return Fails(str(fails))
     except _Cannot as cannot:
         return Unreadable(str(cannot))
 
@@ -224,6 +240,7 @@ def _read_words(words: list[str], environment: Mapping[str, Any], shell: bool) -
     if not shell:
         literal = next((a for a in args if _VAR.search(a)), None)
         if literal is not None and name not in _SHELLS:
+            _unexpanded_port(name, args)
             raise _Cannot(f"CMD runs {name} without a shell, so {literal!r} is passed unexpanded "
                           "(use CMD-SHELL to expand variables)")
     if name in _NO_PROBE:
@@ -246,6 +263,24 @@ def _read_words(words: list[str], environment: Mapping[str, Any], shell: bool) -
     if name in ("node", "nodejs"):
         return _code_probes("node", _option_value(args, "-e"), args)
     raise _Cannot(f"the command runs {program}, which the rule cannot read")
+
+
+def _unexpanded_port(name: str, args: list[str]) -> None:
+    """Without a shell `$PORT` reaches curl or wget as written: a URL whose host or port is `$PORT` (or
+    `${PORT}`) is one neither can connect to, so the check fails on every run whatever the container serves."""
+    if name not in ("curl", "wget"):
+        return
+    try:
+        urls = _operands(args, _CURL_ARGS, _CURL_SHORT, url_option="--url") if name == "curl" else \
+            _operands(args, _WGET_ARGS, _WGET_SHORT)
+    except _Cannot:
+        return
+    for url in urls:
+        authority = urlsplit(url if "://" in url else f"http://{url}").netloc
+        variable = _VAR.search(authority)
+        if variable is not None:
+            raise _Fails(f"CMD runs {name} without a shell, so {variable.group(0)} reaches it as written and the "
+                         f"URL '{url}' names no valid host and port; use CMD-SHELL to expand it")
 
 
 def _assignment(word: str) -> bool:

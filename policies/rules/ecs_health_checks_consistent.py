@@ -15,6 +15,7 @@ Mechanisms (what AWS evaluates to decide this):
 - **The container's `healthCheck.command`** — modelled (`model.health_command`): `CMD` runs without a shell,
   `CMD-SHELL` expands `$VAR`, `${VAR}`, `${VAR:-default}` from the container's `environment`; each local
   port it probes must be one the container serves (in awsvpc and host mode, any container of the task).
+  A `CMD` that hands curl or wget a `$VAR` as the URL's host or port fails on every run: a violation.
   A command the rule cannot read — a script file in the image, a program it does not know, a variable not
   in `environment` — inconclusive, named with the reason.
   [HealthCheck](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html)
@@ -40,7 +41,7 @@ from kit import Findings, stack_policy
 from kit.shown import shown
 from model.aws_types import ECS_SERVICE
 from model.ecs import Container
-from model.health_command import Probe, Unreadable, read_health_command
+from model.health_command import Fails, Probe, Unreadable, read_health_command
 from model.live_aws import LIVE_LOOKUP_SCHEMA
 from model.stack_index import StackIndex
 from model.values import Resource, as_int, get_path, is_unknown
@@ -78,6 +79,13 @@ def _probes(task: Resource, container: Container, findings: Findings) -> list[Pr
         return None
     environment = {name: value for name, value in container.environment if isinstance(name, str)}
     result = read_health_command(command, environment)
+    if isinstance(result, Fails):
+        findings.violation(
+            f"{task.label} container '{container.name}' healthCheck.command fails on every run ({result.reason}): "
+            "ECS marks the container UNHEALTHY and replaces the task",
+            task.urn,
+        )
+        return None
     if isinstance(result, Unreadable):
         findings.inconclusive(f"{task.label} container '{container.name}' healthCheck.command: which port and path "
                               f"it probes ({result.reason})")
@@ -186,7 +194,7 @@ def _check_path_drift(block: Block, container: Container, target: Resource, chec
         return
     environment = {name: value for name, value in container.environment if isinstance(name, str)}
     result = read_health_command(command, environment)
-    if isinstance(result, Unreadable):
+    if isinstance(result, Unreadable | Fails):
         return  # reported once, by the container check
     target_path = path if isinstance(path, str) and path else "/"
     for probe in result.probes:

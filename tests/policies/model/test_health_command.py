@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.health_command import Probe, Probes, Unreadable, read_health_command
+from model.health_command import Fails, Probe, Probes, Unreadable, read_health_command
 from model.values import UNKNOWN
 
 ENV = {"PORT": "8080", "SERVER_PORT": "9090", "HEALTH_PATH": "/ready", "EMPTY": "", "LATER": UNKNOWN}
@@ -60,8 +60,8 @@ def test_probes_read(command, probes):
     (shell("curl -f http://localhost:${APP_PORT}/health || exit 1"),
      "the probe URL reads $APP_PORT, which is not in the container's environment (it may come from the image)"),
     (shell("curl -f http://localhost:$LATER/health"), "environment LATER is not known until update"),
-    (["CMD", "curl", "-f", "http://localhost:${PORT}/health"],
-     "CMD runs curl without a shell, so 'http://localhost:${PORT}/health' is passed unexpanded (use CMD-SHELL "
+    (["CMD", "curl", "-f", "http://localhost:8080/${HEALTH_PATH}"],
+     "CMD runs curl without a shell, so 'http://localhost:8080/${HEALTH_PATH}' is passed unexpanded (use CMD-SHELL "
      "to expand variables)"),
     (shell("/app/healthcheck.sh"), "the command runs /app/healthcheck.sh, which the rule cannot read"),
     (["CMD", "java", "-jar", "/app/health.jar"], "the command runs java, which the rule cannot read"),
@@ -116,3 +116,18 @@ def test_single_quotes_keep_variables_literal_for_the_inner_shell():
                                         ("0.0.0.0", True), ("::1", True), ("", True), ("db.internal", False)])
 def test_local_probes(host, local):
     assert Probe("curl", host, 80, "/").local is local
+
+
+@pytest.mark.parametrize("command,variable,url", [
+    (["CMD", "curl", "-f", "http://localhost:${PORT}/health"], "${PORT}", "http://localhost:${PORT}/health"),
+    (["CMD", "wget", "-q", "-O", "/dev/null", "localhost:$PORT/health"], "$PORT", "localhost:$PORT/health"),
+    (["CMD", "curl", "-sf", "http://$HOSTNAME:8080/"], "$HOSTNAME", "http://$HOSTNAME:8080/"),
+])
+def test_a_variable_in_the_url_authority_without_a_shell_fails_on_every_run(command, variable, url):
+    # CMD execs the program directly (ECS API Reference, HealthCheck): no shell expands the variable, and
+    # curl and wget cannot connect to a host or port spelled "$PORT".
+    tool = command[1]
+
+    assert read_health_command(command, {"PORT": "8080"}) == Fails(
+        f"CMD runs {tool} without a shell, so {variable} reaches it as written and the URL '{url}' names no "
+        "valid host and port; use CMD-SHELL to expand it")

@@ -82,9 +82,9 @@ def test_health_checks_flag_an_environment_port_the_container_does_not_map():
      "python runs the script /app/healthcheck.py from the image, whose code the stack does not show"),
     (["CMD-SHELL", "curl -f http://localhost:${MGMT_PORT}/health"],
      "the probe URL reads $MGMT_PORT, which is not in the container's environment (it may come from the image)"),
-    (["CMD", "curl", "-f", "http://localhost:${PORT}/health"],
-     "CMD runs curl without a shell, so 'http://localhost:${PORT}/health' is passed unexpanded (use CMD-SHELL "
-     "to expand variables)"),
+    (["CMD", "curl", "-f", "http://localhost:8080/${HEALTH_PATH}"],
+     "CMD runs curl without a shell, so 'http://localhost:8080/${HEALTH_PATH}' is passed unexpanded (use "
+     "CMD-SHELL to expand variables)"),
 ])
 def test_health_checks_are_inconclusive_on_commands_they_cannot_read(command, reason):
     specs = replace(web_stack(), "web-task", containerDefinitions=containers(web_container(
@@ -95,6 +95,19 @@ def test_health_checks_are_inconclusive_on_commands_they_cannot_read(command, re
     assert outcome.violations == []
     assert outcome.unknowns == [
         f"TaskDefinition 'web-task' container 'web' healthCheck.command: which port and path it probes ({reason})"]
+
+
+def test_health_checks_flag_a_command_that_fails_on_every_run():
+    # CMD execs curl without a shell (ECS API Reference, HealthCheck): "${PORT}" reaches it as written.
+    specs = replace(web_stack(), "web-task", containerDefinitions=containers(web_container(
+        healthCheck={"command": ["CMD", "curl", "-f", "http://localhost:${PORT}/health"], "startPeriod": 30})))
+
+    assert run_stack(HEALTH, specs, OFF).violations == [(
+        "TaskDefinition 'web-task' container 'web' healthCheck.command fails on every run (CMD runs curl without a "
+        "shell, so ${PORT} reaches it as written and the URL 'http://localhost:${PORT}/health' names no valid host "
+        "and port; use CMD-SHELL to expand it): ECS marks the container UNHEALTHY and replaces the task",
+        "urn:pulumi:test::berth::aws:ecs/taskDefinition:TaskDefinition::web-task",
+    )]
 
 
 def test_health_checks_flag_a_target_group_probing_a_port_no_container_maps():
