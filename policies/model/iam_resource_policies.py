@@ -8,10 +8,8 @@ policies and KMS key policies, from the stack or read from AWS.
   default key policy, whose only statement lets the account's IAM policies grant access ("Default
   key policy", KMS Developer Guide).
 A policy that cannot be read (a look-up that failed, or a value not known yet) is returned with an
-UNKNOWN document, named with the reason, so the verdict is inconclusive, never a pass. With look-ups
-off, the secret and repository policies of resources outside the stack are not visible and are
-taken as absent (in one account they can only deny); a key policy outside the stack decides on
-its own, so it is inconclusive instead.
+UNKNOWN document, named with the reason, so the verdict is inconclusive, never a pass: a secret or
+repository policy outside the stack can deny, and a key policy decides on its own.
 """
 
 from __future__ import annotations
@@ -42,8 +40,6 @@ def _attached_to(index: StackIndex, holder_type: str, prop: str, target: Resourc
 def secret_policies(index: StackIndex, secret: Resource | None, secret_arn: str, live: LiveAws) -> list[Policy]:
     """The policies attached to a secret: from the stack when it is there, else read from AWS."""
     if secret is None:
-        if not live.enabled:
-            return []  # not visible without look-ups: assumed absent (the rule's docstring names this)
         answer = live.call("secretsmanager", "get_resource_policy", SecretId=secret_arn)
         if answer.error_code == "ResourceNotFoundException":
             return []  # a missing secret fails the read itself
@@ -65,8 +61,6 @@ def repository_policies(index: StackIndex, repository: Resource | None, name: st
                         live: LiveAws) -> list[Policy]:
     """The repository policy of an ECR repository (at most one), from the stack or read from AWS."""
     if repository is None:
-        if not live.enabled:
-            return []  # not visible without look-ups: assumed absent (the rule's docstring names this)
         params = {"repositoryName": name, **({"registryId": registry} if registry else {})}
         answer = live.call("ecr", "get_repository_policy", **params)
         if answer.error_code in ("RepositoryPolicyNotFoundException", "RepositoryNotFoundException"):

@@ -15,8 +15,8 @@ Mechanisms (what AWS evaluates to decide this):
   absent by default (not visible from a stack). [SCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html), [RCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html)
 - **ECR repository policies** (`aws.ecr.RepositoryPolicy`; read with a look-up for a repository outside the
   stack) — modelled: in one account an Allow in the identity or the repository policy suffices, a Deny in
-  either denies (the policy has no Resource element: it covers its repository); with look-ups off a policy
-  outside the stack is not visible and is taken as absent. [Private repository policies](https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html)
+  either denies (the policy has no Resource element: it covers its repository); a policy that cannot be read
+  (a repository outside the stack without look-ups) is inconclusive, named. [Private repository policies](https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html)
 - **ECR pull through cache** (`aws.ecr.PullThroughCacheRule` of the stack whose prefix the image's repository
   starts with) — modelled: the first pull also needs `ecr:BatchImportUpstreamImage` and `ecr:CreateRepository`.
   [Pull through cache](https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html)
@@ -26,7 +26,7 @@ Mechanisms (what AWS evaluates to decide this):
   writes. [CloudWatch Logs resource policies](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html)
 
 Inconclusive by design: a role or boundary outside the stack without look-ups; condition keys the stack cannot
-know (`aws:SourceIp`, `aws:SourceVpce`); a repository policy that cannot be read although look-ups are on;
+know (`aws:SourceIp`, `aws:SourceVpce`); the repository policy of a repository outside the stack without look-ups;
 organization SCPs/RCPs when `organizationPolicies` is `unknown`.
 """
 
@@ -38,6 +38,7 @@ from kit import Findings, stack_policy
 from kit.shown import shown as in_words
 from model import ecs as ecs_model
 from model.aws_types import CLOUDWATCH_LOG_GROUP, ECR_REPOSITORY
+from model.iam_access import authorize
 from model.iam_conditions import partly_known
 from model.iam_eval import Request, shown
 from model.iam_resource_policies import PULL_THROUGH_CACHE_RULE, repository_policies
@@ -122,6 +123,18 @@ def _judge_pull(findings, stack, task: Task, role: RoleView, images) -> None:
         else:
             policies = repository_policies(index, repository, image.repository, image.account, stack.live)
         access = role_access(stack, task, role, place, policies)
+        requests = [Request(action, arn, context) for action in actions]
+        unread = [p for p in policies if is_unknown(p.document)]
+        if unread:
+            # One line per repository: the pull hangs on a policy nobody could read.
+            own = [authorize(role_access(stack, task, role, place), r) for r in requests]
+            if all(v.allowed for v in own):
+                findings.inconclusive(f"{task.label} execution role {role.label}: its policies allow the pull from "
+                                      f"{shown(arn)}, but {unread[0].source} may deny it")
+            else:
+                findings.inconclusive(f"{task.label} execution role {role.label}: its own policies do not allow the "
+                                      f"pull from {shown(arn)}, and only {unread[0].source} could grant it")
+            continue
 
         def describe(failed, container=container, image=image, arn=arn, place=place, cache_rule=cache_rule,
                      actions=actions):
@@ -138,7 +151,7 @@ def _judge_pull(findings, stack, task: Task, role: RoleView, images) -> None:
                     f"{access_denied(role, place, names[0], arn, failed[0][1])}. "
                     f"{fix_with(failed[0][1], statement_json(actions, arn))}")
 
-        judge_requests(findings, task, role, [Request(action, arn, context) for action in actions], describe, access)
+        judge_requests(findings, task, role, requests, describe, access)
 
 
 def _pull_through_rule(index: StackIndex, repository: str) -> Resource | None:

@@ -15,8 +15,7 @@ Mechanisms (what AWS evaluates to decide this):
   absent by default (not visible from a stack). [SCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html), [RCPs](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html)
 - **Secrets Manager resource policies** (`aws.secretsmanager.SecretPolicy`, the Secret's `policy`; read with a
   look-up for a secret outside the stack) — modelled: in one account an Allow in the identity or the secret
-  policy suffices, a Deny in either denies; with look-ups off a policy outside the stack is not visible and
-  is taken as absent. [Secrets Manager resource-based policies](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html)
+  policy suffices, a Deny in either denies; a policy that cannot be read is inconclusive, named. [Secrets Manager resource-based policies](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html)
 - **KMS key policies** (`aws.kms.Key.policy`, `aws.kms.KeyPolicy`, AWS's default key policy for a key created
   without one; read with a look-up for a key outside the stack) — modelled: the key policy may grant the role
   on its own, and IAM policies count only when it delegates to the account; unreadable: inconclusive, named.
@@ -28,7 +27,7 @@ Mechanisms (what AWS evaluates to decide this):
 - **SSM parameter policies** — not applicable: Parameter Store has no resource policy that decides
   same-account reads. [Parameter Store](https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-parameter-store.html)
 
-Inconclusive by design: a parameter, secret or key outside the stack whose key or key policy cannot be read
+Inconclusive by design: a parameter, secret or key outside the stack whose key, secret policy or key policy cannot be read
 without look-ups; a valueFrom not known at preview that no single parameter or secret of the stack explains;
 condition keys ECS's call does not carry or that the stack cannot know (`aws:SourceIp`, `aws:SourceVpce`,
 `aws:CurrentTime`); organization SCPs/RCPs when `organizationPolicies` is `unknown`.
@@ -153,6 +152,17 @@ def _judge_secret_read(findings, stack, task: Task, role: RoleView, place: Place
                 f"ECS would stop the task with: {access_denied(role, place, ref.action, arn, verdict)}. "
                 f"{fix_with(verdict, grant)}")
 
+    unread = [p for p in policies if is_unknown(p.document)]
+    if unread:
+        # One line per secret: the read hangs on a policy nobody could read.
+        if authorize(role_access(stack, task, role, place), request).allowed:
+            findings.inconclusive(f"{where}: execution role {role.label} may read it by its own policies, but "
+                                  f"{unread[0].source} may deny it")
+        else:
+            findings.inconclusive(f"{where}: no policy of execution role {role.label} allows {ref.action} on "
+                                  f"{shown(arn)}, and only {unread[0].source} could grant it (to grant it in the "
+                                  f"role instead: {statement_json(ref.action, grantable(arn))})")
+        return
     judge_requests(findings, task, role, [request], describe, role_access(stack, task, role, place, policies))
 
 
