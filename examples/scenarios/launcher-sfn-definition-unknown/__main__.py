@@ -1,5 +1,5 @@
 """A state machine runs the nightly export with runTask.sync. Its definition is built from the
-task definition's ARN and the security group's ID, so it is only known once both exist. The role grants
+revision the deployment registers, a number AWS assigns, so it is only known once the revision exists. The role grants
 everything the .sync pattern needs.
 """
 
@@ -123,10 +123,9 @@ aws.sfn.StateMachine(
     "etl",
     name="nightly-etl",
     role_arn=launcher.arn,
-    # The definition names the new revision's ARN and the security group's ID, both assigned by AWS
-    # when it creates them.
-    definition=pulumi.Output.all(task.arn, sg.id).apply(
-        lambda args: json.dumps(
+    # The state pins the revision this deployment registers: a number AWS assigns at registration.
+    definition=task.revision.apply(
+        lambda revision: json.dumps(
             {
                 "StartAt": "Export",
                 "States": {
@@ -136,13 +135,9 @@ aws.sfn.StateMachine(
                         "Parameters": {
                             "LaunchType": "FARGATE",
                             "Cluster": "jobs",
-                            "TaskDefinition": args[0],
+                            "TaskDefinition": f"nightly-export:{revision}",
                             "NetworkConfiguration": {
-                                "AwsvpcConfiguration": {
-                                    "Subnets": subnets.ids,
-                                    "SecurityGroups": [args[1]],
-                                    "AssignPublicIp": "ENABLED",
-                                }
+                                "AwsvpcConfiguration": {"Subnets": subnets.ids, "AssignPublicIp": "ENABLED"}
                             },
                         },
                         "End": True,
