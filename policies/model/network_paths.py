@@ -40,7 +40,7 @@ from model.network_records import (
     cidr_covers,
     is_public_cidr,
 )
-from model.network_routes import destinations_of, internet_routes
+from model.network_routes import destinations_of, internet_routes, within_vpc_detour
 from model.values import Resource, in_words, is_unknown
 
 
@@ -260,7 +260,9 @@ class Reach:
         if acl_ok is False:
             return Leg(False, problem, fix, 3)
         unsure_subnets = [s for s in endpoint.subnets if isinstance(s, Unsure)]
-        return Leg(all_of([egress, ingress, acl_ok, *unsure_subnets]))
+        detours = [within_vpc_detour(self.route_table, s) for s in endpoint.subnets if isinstance(s, Subnet)
+                   and s.key != self.subnet.key]
+        return Leg(all_of([egress, ingress, acl_ok, *unsure_subnets, *detours]))
 
     def endpoint_policy(self, endpoint: Endpoint, need: Need, vpc_key: str) -> Leg:
         """The endpoint's policy on every call the task makes through it."""

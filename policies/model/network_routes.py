@@ -71,6 +71,21 @@ def internet_routes(table: RouteTable) -> list[Route | None] | Unsure:
     return sorted(winners, key=lambda r: -1 if r is None else order[id(r)])
 
 
+def within_vpc_detour(table: RouteTable, subnet) -> bool | Unsure:
+    """True unless a route sends the traffic for the subnet to a middlebox instead of the local
+    route. AWS accepts a route more specific than the local route only for a whole subnet's CIDR,
+    pointing at a network interface or a Gateway Load Balancer endpoint, which the stack cannot
+    see through. (https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html)"""
+    target = _ipv4(subnet.cidr)
+    if target is None:
+        return True
+    for route in table.routes:
+        if _ipv4(route.destination) == target and route.target != "local":
+            return Unsure.of(f"{table.label} routes {route.destination} ({subnet.label}) to {_target_text(route)}; "
+                             "what that hop does with the traffic is outside what the pack can see")
+    return True
+
+
 def destinations_of(routes: list[Route]) -> str:
     """How a message names the destinations of routes that share a target: "0.0.0.0/1 and 128.0.0.0/1"."""
     names = [str(r.destination) for r in routes]

@@ -24,7 +24,8 @@ Mechanisms (what AWS evaluates to decide this):
 - **Egress-only internet gateways** — not applicable: they carry IPv6 only, and the task's calls to these
   services at start go over IPv4. [Egress-only gateways](https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html)
 - **Transit gateways, peering connections, virtual appliances, other route targets** — inconclusive,
-  named: where the traffic leaves the network is outside the stack.
+  named: where the traffic leaves the network is outside the stack; so is a middlebox route for an
+  interface endpoint's subnet (a route more specific than the local route).
   [Route table targets](https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html)
 - **Network ACLs** — modelled: the ACL of the task subnet, of the NAT gateway's subnet and of each
   interface endpoint's subnet (`aws.ec2.NetworkAcl` `subnetIds`, `aws.ec2.NetworkAclAssociation`, else the

@@ -1,8 +1,8 @@
 """Longest prefix match over the public address space, and VPC endpoint policies on the task's calls."""
 
 from model.network_endpoint_policies import PRESIGNED, Call, Caller, evaluate_endpoint_policy
-from model.network_records import Route, RouteTable, Unsure
-from model.network_routes import destinations_of, internet_routes
+from model.network_records import Route, RouteTable, Subnet, Unsure
+from model.network_routes import destinations_of, internet_routes, within_vpc_detour
 from model.values import UNKNOWN
 
 NAT = Route("0.0.0.0/0", "nat", "nat-1")
@@ -115,3 +115,13 @@ def test_the_presigned_layer_url_is_covered_only_by_a_statement_for_everyone():
 def test_a_policy_not_known_yet_is_unsure():
     assert evaluate_endpoint_policy(ENDPOINT, UNKNOWN, PULL, CALLER, {}).ok == Unsure.of(
         "the policy of VpcEndpoint 'ecr-dkr' (not known until update)")
+
+
+def test_a_middlebox_route_for_the_endpoint_subnet_is_named_and_wider_routes_lose_to_local():
+    endpoints = Subnet("urn:sub", "Subnet 'endpoints-a'", "vpc", "us-east-1a", "10.20.20.0/24")
+    inspect = Route("10.20.20.0/24", "other", "networkInterfaceId 'eni-1'")
+    assert within_vpc_detour(table(NAT, inspect), endpoints) == Unsure.of(
+        "RouteTable 'private' routes 10.20.20.0/24 (Subnet 'endpoints-a') to networkInterfaceId 'eni-1'; what that "
+        "hop does with the traffic is outside what the pack can see")
+    corporate = Route("10.0.0.0/8", "other", "transitGatewayId 'tgw-1'")
+    assert within_vpc_detour(table(NAT, corporate), endpoints) is True
