@@ -39,9 +39,23 @@ def key_policy_unread(project: str) -> tuple:
         True)
 
 
+def repository_policy_unread(project: str) -> tuple:
+    """The image's repository is outside the stack: its repository policy, which can deny the pull
+    (ECR User Guide, "Private repository policies"), cannot be read with look-ups off."""
+    repository = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/library"
+    return (
+        "ecs-execution-role-pulls-and-logs", "advisory", f"urn:pulumi:test::{project}::pulumi:pulumi:Stack::{project}-test",
+        "can't run policy 'ecs-execution-role-pulls-and-logs' from policy pack 'berth@v0.0.1' during preview: Cannot "
+        f"be verified until update: TaskDefinition 'library-task' execution role Role 'execution': its policies allow "
+        f"the pull from {repository}, but the repository policy of library (not read: live look-ups are off "
+        "(liveLookups: off)) may deny it",
+        True)
+
+
 @pytest.mark.parametrize("mode", ["preview", "update"])
 def test_the_field_notes_task_with_a_scoped_execution_role_passes_but_for_the_unread_key_policy(mode):
-    assert iam_diagnostics("field_notes_fixed", mode) == [key_policy_unread("iam-field-notes-fixed")]
+    assert iam_diagnostics("field_notes_fixed", mode) == [repository_policy_unread("iam-field-notes-fixed"),
+                                                          key_policy_unread("iam-field-notes-fixed")]
 
 
 @pytest.mark.parametrize("mode", ["preview", "update"])
@@ -64,6 +78,7 @@ def test_the_field_notes_first_deploy_fails_on_the_missing_role_and_the_unreadab
             False)
 
     assert iam_diagnostics("field_notes_broken", mode) == [
+        repository_policy_unread(project),
         cannot_read("password"),
         cannot_read("url"),
         cannot_read("username"),
@@ -92,11 +107,13 @@ def test_a_policy_built_from_a_new_keys_arn_is_inconclusive_at_preview_and_passe
                            policy_config=FIXTURES / "policy-config.json")
     verdicts = {v["policy"]: v for v in report.policy_verdicts() if v["policy"] in RULES}
 
-    assert [d for d in report.diagnostics if d["policy"] in RULES] == []
+    unread = repository_policy_unread("iam-key-in-stack")
+    assert [(d["policy"], d["enforcement"], d["urn"], d["message"], d["inconclusive"])
+            for d in report.diagnostics if d["policy"] in RULES] == [unread]
     assert {name: (v["verdict"], v.get("pulumiPreview")) for name, v in verdicts.items()} == {
         "ecs-execution-role-trusted": ("passed", None),
         "ecs-execution-role-reads-secrets": ("passed", "inconclusive"),
-        "ecs-execution-role-pulls-and-logs": ("passed", "inconclusive"),
+        "ecs-execution-role-pulls-and-logs": ("inconclusive", None),
         "ecs-roles-least-privilege": ("passed", None),
     }
-    assert iam_diagnostics("key_in_stack", "update") == []
+    assert iam_diagnostics("key_in_stack", "update") == [unread]
