@@ -56,6 +56,7 @@ TYPES = {
     "acl-rule": "aws:ec2/networkAclRule:NetworkAclRule",
     "acl-assoc": "aws:ec2/networkAclAssociation:NetworkAclAssociation",
     "schedule": "aws:scheduler/schedule:Schedule",
+    "sfn": "aws:sfn/stateMachine:StateMachine",
 }
 
 
