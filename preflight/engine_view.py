@@ -51,16 +51,28 @@ def has_see_through(record: dict[str, Any]) -> bool:
 
 def engine_view(record: dict[str, Any]) -> dict[str, Any]:
     """The record with every see-through path unknown, in its inputs and its outputs."""
-    view = copy.deepcopy(record)
     input_paths = list(record.get("seeThrough") or [])
+    view = {**record, "inputs": _copied_where(record["inputs"], input_paths)}
     for path in input_paths:
         set_unknown(view["inputs"], path)
-    outputs = view.get("outputs")
+    outputs = record.get("outputs")
     if isinstance(outputs, dict):
         # A preview's outputs carry the checked inputs, so an unknown input is an unknown output.
-        for path in [*input_paths, *output_paths(record)]:
-            set_unknown(outputs, path)
+        paths = [*input_paths, *output_paths(record)]
+        view["outputs"] = _copied_where(outputs, paths)
+        for path in paths:
+            set_unknown(view["outputs"], path)
     return view
+
+
+def _copied_where(properties: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    """`properties` copied deep enough that setting `paths` leaves the record as it was: only the
+    top-level values the paths reach into are copied (a deep copy of every record was the slow part)."""
+    copied = dict(properties)
+    for key in {path.split(".", 1)[0].split("[", 1)[0] for path in paths}:
+        if isinstance(copied.get(key), dict | list):
+            copied[key] = copy.deepcopy(copied[key])
+    return copied
 
 
 def set_unknown(properties: dict[str, Any], path: str) -> None:

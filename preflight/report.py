@@ -88,12 +88,24 @@ def repository_root(directory: Path) -> Path:
     return Path.cwd()
 
 
-def source_location(position: Any, project_dir: str) -> dict[str, Any] | None:
+def source_location(position: Any, project_dir: str,
+                    shown_paths: dict[str, str | None] | None = None) -> dict[str, Any] | None:
     """A registration's `sourcePosition` ({uri: file URI or path, line}) as a path relative to the
-    repository root (so code scanning annotates the line), or absolute when outside it."""
+    repository root (so code scanning annotates the line), or absolute when outside it.
+    `shown_paths` keeps each file's answer for the other registrations of one report (resolving a
+    path and finding the work tree per resource took 2 ms each)."""
     if not isinstance(position, dict) or not position.get("uri") or not position.get("line"):
         return None
     uri = str(position["uri"])
+    if shown_paths is None:
+        shown_paths = {}
+    if uri not in shown_paths:
+        shown_paths[uri] = _shown_path(uri, project_dir)
+    shown = shown_paths[uri]
+    return {"uri": shown, "line": int(position["line"])} if shown is not None else None
+
+
+def _shown_path(uri: str, project_dir: str) -> str | None:
     parsed = urlparse(uri)
     path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
     base = Path(project_dir) if project_dir else Path.cwd()
@@ -104,8 +116,7 @@ def source_location(position: Any, project_dir: str) -> dict[str, Any] | None:
         return None  # a frame of preflight's own host locates nothing in the user's program
     root = repository_root(base.resolve())
     relative = os.path.relpath(path, root)
-    shown = Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
-    return {"uri": shown, "line": int(position["line"])}
+    return Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
 
 
 @dataclass
@@ -151,7 +162,9 @@ class Report:
               remote_hidden: dict[str, str] | None = None) -> Report:
         records = sorted(records, key=resource_order)
         stack_record = next((record for record in records if record["type"] == STACK_TYPE), None)
-        locations = {record["urn"]: source_location(record.get("sourcePosition"), project_dir) for record in records}
+        shown_paths: dict[str, str | None] = {}
+        locations = {record["urn"]: source_location(record.get("sourcePosition"), project_dir, shown_paths)
+                     for record in records}
         ordered = sorted(diagnostics, key=lambda d: (d.policy, d.urn or "", d.message))
         return cls(
             project=project,
