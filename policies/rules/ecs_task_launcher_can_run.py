@@ -104,6 +104,8 @@ def _validate(index: StackIndex, findings: Findings, config: dict) -> None:
 
 
 class _Judge:
+    """Judges each launch of one stack; role readers and live look-ups are shared per place."""
+
     def __init__(self, index: StackIndex, findings: Findings, config: dict):
         self.index = index
         self.findings = findings
