@@ -6,7 +6,8 @@ policies and KMS key policies, from the stack or read from AWS.
 - ECR: `aws.ecr.RepositoryPolicy` (`repository`), ("Private repository policies", ECR User Guide).
 - KMS: `aws.kms.KeyPolicy` (`keyId`) or the Key's `policy`; a key created without one gets AWS's
   default key policy, whose only statement lets the account's IAM policies grant access ("Default
-  key policy", KMS Developer Guide).
+  key policy", KMS Developer Guide); each `aws.kms.Grant` of the stack on the key adds an Allow for
+  its grantee ("Grants in AWS KMS").
 A policy that cannot be read (a look-up that failed, or a value not known yet) is returned with an
 UNKNOWN document, named with the reason, so the verdict is inconclusive, never a pass: a secret or
 repository policy outside the stack can deny, and a key policy decides on its own.
@@ -16,8 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.aws_types import ECR_REPOSITORY, KMS_KEY, SECRETSMANAGER_SECRET
+from model.aws_types import ECR_REPOSITORY, IAM_ROLE, KMS_KEY, SECRETSMANAGER_SECRET
 from model.iam_eval import Policy
+from model.iam_roles import Place, arn_of
 from model.live_aws import LiveAws
 from model.stack_index import StackIndex
 from model.values import UNKNOWN, Resource, is_unknown, parse_json
@@ -26,6 +28,7 @@ SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 PULL_THROUGH_CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+KMS_GRANT = "aws:kms/grant:Grant"
 
 
 def _document(value: Any) -> Any:
@@ -76,7 +79,7 @@ def repository_policies(index: StackIndex, repository: Resource | None, name: st
 
 
 def key_policy(index: StackIndex, key: Resource | None, key_arn: str, account: str, partition: str,
-               live: LiveAws) -> Policy:
+               live: LiveAws, place: Place | None = None) -> Policy:
     """The key policy of a KMS key: a KeyPolicy resource, the Key's `policy`, AWS's default, or read."""
     if key is None:
         answer = live.call("kms", "get_key_policy", KeyId=key_arn, PolicyName="default")
@@ -85,14 +88,63 @@ def key_policy(index: StackIndex, key: Resource | None, key_arn: str, account: s
         return Policy(f"the key policy of KMS key {key_arn}", _document(answer.data.get("Policy")))
     holders = _attached_to(index, KEY_POLICY, "keyId", key, ("keyId", "id", "arn"))
     if holders:
-        return Policy(f"the key policy {holders[0].label} of {key.label}", _document(holders[0].props.get("policy")))
+        return _with_grants(index, key, Policy(f"the key policy {holders[0].label} of {key.label}",
+                                               _document(holders[0].props.get("policy"))), place)
     if _unresolved(index, KEY_POLICY, "keyId", KMS_KEY, ("keyId", "id", "arn")):
         return Policy(f"the key policy of {key.label} (a KeyPolicy whose keyId is not known yet may replace it)",
                       UNKNOWN)
     own = key.props.get("policy")
     if own is None or own == "":
-        return Policy(f"the default key policy of {key.label}", default_key_policy(account, partition))
-    return Policy(f"the key policy of {key.label}", _document(own))
+        policy = Policy(f"the default key policy of {key.label}", default_key_policy(account, partition))
+    else:
+        policy = Policy(f"the key policy of {key.label}", _document(own))
+    return _with_grants(index, key, policy, place)
+
+
+def _with_grants(index: StackIndex, key: Resource, policy: Policy, place: Place | None) -> Policy:
+    """KMS also authorizes an operation a grant allows ("Grants in AWS KMS"): each `aws.kms.Grant` of the
+    stack on this key becomes an Allow for its grantee, conditioned on its encryption-context constraints."""
+    grants = _attached_to(index, KMS_GRANT, "keyId", key, ("keyId", "id", "arn"))
+    if not grants or not isinstance(policy.document, dict) or place is None:
+        return policy
+    statements = policy.document.get("Statement")
+    statements = [statements] if isinstance(statements, dict) else list(statements or [])
+    for grant in grants:
+        refs = index.refs(grant, "granteePrincipal", grant.props.get("granteePrincipal"), IAM_ROLE, ("arn",))
+        grantee = (arn_of(refs[0].resource, place) if refs and refs[0].resource is not None
+                   else refs[0].value if refs else None)
+        operations = grant.props.get("operations")
+        statement: dict[str, Any] = {
+            "Sid": grant.label, "Effect": "Allow", "Resource": "*",
+            "Principal": {"AWS": UNKNOWN if grantee is None or is_unknown(grantee) else grantee},
+            "Action": UNKNOWN if is_unknown(operations) else [f"kms:{op}" for op in operations or []
+                                                               if isinstance(op, str)],
+        }
+        condition = _grant_condition(grant.props.get("constraints"))
+        if condition is not None:
+            statement["Condition"] = condition
+        statements.append(statement)
+    names = ", ".join(g.label for g in grants)
+    return Policy(f"{policy.source} (with {names})", {**policy.document, "Statement": statements})
+
+
+def _grant_condition(constraints: Any) -> Any:
+    """A grant's constraints as a condition on the request's encryption context; UNKNOWN when not known."""
+    if constraints is None or constraints == []:
+        return None
+    if is_unknown(constraints) or not isinstance(constraints, list):
+        return UNKNOWN
+    equals: dict[str, Any] = {}
+    for item in constraints:
+        if not isinstance(item, dict):
+            return UNKNOWN
+        for prop in ("encryptionContextEquals", "encryptionContextSubset"):
+            for name, value in (item.get(prop) or {}).items():
+                equals[f"kms:EncryptionContext:{name}"] = value
+        if item.get("encryptionContextEquals"):
+            # "Equals" also forbids any other pair, which the request context does not list in full.
+            return UNKNOWN
+    return {"StringEquals": equals} if equals else None
 
 
 def default_key_policy(account: str, partition: str = "aws") -> dict:

@@ -20,6 +20,10 @@ Mechanisms (what AWS evaluates to decide this):
   without one; read with a look-up for a key outside the stack) — modelled: the key policy may grant the role
   on its own, and IAM policies count only when it delegates to the account; unreadable: inconclusive, named.
   [Key policies in AWS KMS](https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html)
+- **KMS grants** (`aws.kms.Grant` of the stack on the key: grantee, operations, encryption-context
+  constraints) — modelled as an Allow for the grantee; grants made outside the stack are not visible — not
+  applicable at deploy time (AWS services create them for their own use, not for the task's role).
+  [Grants in AWS KMS](https://docs.aws.amazon.com/kms/latest/developerguide/grants.html)
 - **`kms:ViaService`, `kms:CallerAccount`, encryption context keys** — modelled for the decrypt Parameter
   Store or Secrets Manager makes on the role's behalf. [AWS KMS condition keys](https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html)
 - **AWS-managed keys** (`aws/ssm`, `aws/secretsmanager`) — not applicable: their key policies let every
@@ -179,7 +183,8 @@ def _judge_decrypt(findings, stack, task: Task, role: RoleView, place: Place, re
     if key.resource is not None:
         extra.update(tag_context("aws:ResourceTag", key.resource.props.get("tags")))
     request = Request("kms:Decrypt", key.arn, request_context(place, role, extra))
-    policy = key_policy(stack.index, key.resource, key.arn, partly_known(place.account), place.partition, stack.live)
+    policy = key_policy(stack.index, key.resource, key.arn, partly_known(place.account), place.partition, stack.live,
+                        place)
     verdict = authorize(role_access(stack, task, role, place, key_policy=policy), request)
     if verdict.decision is Decision.INCONCLUSIVE:
         findings.inconclusive(f"{task.label} execution role {role.label}: {verdict.reason}")
