@@ -19,6 +19,7 @@ from rules.ecs_rollout_zero_downtime import ecs_rollout_zero_downtime
 from rules.ecs_subnets_reach_ecr import ecs_subnets_reach_ecr
 from rules.ecs_subnets_reach_task_services import ecs_subnets_reach_task_services
 from rules.ecs_target_group_matches_container import ecs_target_group_matches_container
+from rules.ecs_task_launcher_can_run import ecs_task_launcher_can_run
 from rules.fargate_task_size_valid import fargate_task_size_valid
 from rules.stack_cost_within_budget import stack_cost_within_budget
 
@@ -29,6 +30,7 @@ POLICIES = [
     ecs_execution_role_reads_secrets,
     ecs_execution_role_pulls_and_logs,
     ecs_roles_least_privilege,
+    ecs_task_launcher_can_run,
     ecs_image_pinned,
     ecs_target_group_matches_container,
     ecs_health_checks_consistent,

@@ -1,7 +1,8 @@
 """Every rule's messages, rendered with every shape of value a stack can hold, read as a user reads them.
 
-The stacks are the repository's own `dev` and `prod` programs as preflight records them
-(update mode: every output known). Each property a rule reads — and each leaf inside a JSON
+The stacks are the repository's own `dev` and `prod` programs and three usual-style programs whose
+tasks a schedule or a state machine starts, as preflight records them (update mode: every output
+known). Each property a rule reads — and each leaf inside a JSON
 string such as `containerDefinitions` or a policy document — is replaced in turn by one of the
 shapes a real stack can hold: missing (null), a boolean, an empty list or map, an unknown (at
 the top level the marker the pack reads unknowns as; inside JSON strings the engine's unknown
@@ -114,10 +115,23 @@ def messages_of(rule: Rule, resources: list[Resource], only: Resource | None = N
 
 # --- the stacks -----------------------------------------------------------------------------------
 
+# berth's own stacks, and usual-style programs for what berth's stacks do not hold (tasks that
+# schedules and state machines start).
+USUAL = REPO / "tests" / "fixtures" / "usual"
+STACKS = {
+    "dev": (REPO, "dev"), "prod": (REPO, "prod"),
+    "eventbridge": (USUAL / "eventbridge-scheduled-task", "dev"),
+    "scheduler": (USUAL / "scheduler-schedule", "dev"),
+    "step-functions": (USUAL / "step-functions-run-task", "dev"),
+}
+
+
 @cache
 def recorded_stack(stack: str) -> tuple[dict, ...]:
-    report = run_preflight(REPO, stack=stack, mode="update", evaluate_all=True,
-                           policy_config=REPO / "policies" / "config" / f"{stack}.json")
+    program, name = STACKS[stack]
+    config = program / "policies" / "config" / f"{name}.json"
+    report = run_preflight(program, stack=name, mode="update", evaluate_all=True,
+                           policy_config=config if config.is_file() else None)
     return tuple(r for r in report.records if r.get("custom") and not r["type"].startswith("pulumi:providers:"))
 
 
@@ -254,7 +268,7 @@ def all_messages() -> dict[str, dict[str, str]]:
     """
     rendered: dict[str, dict[str, str]] = {rule.name: {} for rule in RULES}
     varied: dict[tuple, int] = {}
-    for stack in ("dev", "prod"):
+    for stack in STACKS:
         records = recorded_stack(stack)
         base = [resource_of(r) for r in records]
         reads = reads_of(stack)
@@ -293,7 +307,7 @@ def test_messages_read_as_prose_for_every_shape_of_value(rule):
 def test_every_rule_is_rendered_and_varied():
     # Guards the test above: a harness that renders nothing, or varies nothing a rule reads, passes it.
     rendered = all_messages()
-    reads = reads_of("dev")
+    reads = {rule.name: set().union(*(reads_of(stack)[rule.name] for stack in STACKS)) for rule in RULES}
 
     assert [name for name, messages in rendered.items() if len(messages) < 2] == []
     assert [rule.name for rule in RULES if not reads[rule.name]] == []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import PolicyProviderResource, PolicyResource, PolicyResourceOptions, StackValidationArgs
+from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from kit import Inconclusive, resource_from_policy_resource
@@ -80,6 +81,7 @@ def _wire(value: Any) -> Any:
 class Outcome:
     violations: list[str]
     inconclusive: str | None
+    not_applicable: str | None = None
 
 
 @dataclass
@@ -129,6 +131,8 @@ class Stack:
                             lambda message, urn=None: reported.append(message))
         except Inconclusive as raised:
             return Outcome(reported, raised.message)
+        except _NotApplicableError as raised:
+            return Outcome(reported, None, raised.reason or "")
         return Outcome(reported, None)
 
 

@@ -35,6 +35,8 @@ ECR_API_ERROR = (
 )
 
 
+NOT_APPLICABLE = "no awsvpc task the stack starts pulls its image from a private ECR registry"
+
 PULL_ERROR = "CannotPullContainerError: failed to do request  dial tcp <ip>:443: i/o timeout"
 
 
@@ -443,19 +445,26 @@ def test_a_service_without_security_groups_uses_the_vpc_default_group():
     assert clean(stack.run(ECR))
 
 
-def test_a_service_without_network_configuration_is_not_checked():
+def test_a_service_without_network_configuration_is_not_applicable():
+    # Bridge networking: the tasks use the container instance's network, which the stack does not model.
     stack = private_with_endpoints().remove("vpce", "ecr.dkr")
     del stack.props("service", "web")["networkConfiguration"]
     stack.props("task", "web")["networkMode"] = "bridge"
 
-    assert clean(stack.run(ECR))
+    outcome = stack.run(ECR)
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
+    assert outcome.not_applicable == NOT_APPLICABLE
 
 
-def test_a_bridge_mode_task_definition_is_not_checked():
+def test_a_bridge_mode_task_definition_is_not_applicable():
     stack = private_with_endpoints().remove("vpce", "ecr.dkr")
     stack.props("task", "web")["networkMode"] = "bridge"
 
-    assert clean(stack.run(ECR))
+    outcome = stack.run(ECR)
+
+    assert (outcome.violations, outcome.inconclusive) == ([], None)
+    assert outcome.not_applicable == NOT_APPLICABLE
 
 
 def test_wrongly_typed_properties_do_not_raise():
@@ -696,5 +705,10 @@ def test_an_adopted_vpc_whose_dns_attributes_cannot_be_looked_up_is_inconclusive
     assert outcome.violations == []
     assert outcome.inconclusive == (
         "Cannot be verified until update: Service 'web': VPC vpc-0adopted (outside the stack) enableDnsHostnames: "
+        "live look-ups are off (liveLookups: off); "
+        # The adopted VPC's default network ACL decides reach too, and is not in the stack either.
+        "Service 'web': the network ACL of Subnet 'private-a' in VPC vpc-0adopted (outside the stack): "
+        "live look-ups are off (liveLookups: off); "
+        "Service 'web': the network ACL of Subnet 'private-b' in VPC vpc-0adopted (outside the stack): "
         "live look-ups are off (liveLookups: off)"
     )
