@@ -73,8 +73,10 @@ def validate_reach_ecr(index: StackIndex, findings, config: dict) -> None:
 ecs_subnets_reach_ecr = stack_policy(
     name="ecs-subnets-reach-ecr",
     description=(
-        "Checks that every subnet an awsvpc ECS service or task set runs in can reach ECR API, ECR DKR and S3 "
-        "through a public IP and an internet gateway, a NAT gateway, or VPC endpoints."
+        "Checks that every subnet an awsvpc task runs in (started by an ECS service, task set, EventBridge "
+        "target, Scheduler schedule or Step Functions state) can reach ECR API, ECR DKR and S3 through a public "
+        "IP and an internet gateway, a NAT gateway, or VPC endpoints, past route tables, network ACLs, security "
+        "groups and endpoint policies."
     ),
     validate=validate_reach_ecr,
     severity=Severity.CRITICAL,

@@ -74,8 +74,8 @@ def validate_reach_task_services(index: StackIndex, findings, config: dict) -> N
 ecs_subnets_reach_task_services = stack_policy(
     name="ecs-subnets-reach-task-services",
     description=(
-        "Checks that every subnet an awsvpc ECS service or task set runs in can reach the services its tasks "
-        "need at start: CloudWatch Logs for awslogs, SSM and Secrets Manager for secrets, the internet for "
+        "Checks that every subnet an awsvpc task runs in (started by an ECS service, task set, EventBridge "
+        "target, Scheduler schedule or Step Functions state) can reach the services its tasks need at start: CloudWatch Logs for awslogs, SSM and Secrets Manager for secrets, the internet for "
         "images from public registries."
     ),
     validate=validate_reach_task_services,
