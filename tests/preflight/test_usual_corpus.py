@@ -160,11 +160,32 @@ def real_pack_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PREFLIGHT_PACK_TIMEOUT", "120")
 
 
+# Under `pytest -n --dist loadgroup` this module's tests share one worker, so the figure test reads
+# the reports the per-program tests made instead of running the corpus again.
+pytestmark = pytest.mark.xdist_group("usual-corpus")
+
+
+def selected_jobs(items: list[pytest.Item]) -> list[tuple[str, str]]:
+    """The (program, mode) runs the selected tests of this module read: all of them when the
+    figure test is selected, else those of the selected per-program tests."""
+    mine = [item for item in items if getattr(item, "module", None) is sys.modules[__name__]]
+    everything = [(name, mode) for name in programs_for(DEV_ENVIRONMENT) for mode in MODES]
+    if any(item.originalname == "test_preview_decides_what_update_decides_and_never_contradicts_it"
+           for item in mine if isinstance(item, pytest.Function)):
+        return everything
+    params = [item.callspec.params for item in mine if hasattr(item, "callspec")]
+    return [job for job in everything if {"name": job[0], "mode": job[1]} in params]
+
+
 @pytest.fixture(scope="module")
-def corpus_runs() -> Iterator[CorpusRuns]:
-    # The environment is the process's, so it is set once for every run of the module.
-    with usual_environment():
-        yield CorpusRuns()
+def corpus_runs(request: pytest.FixtureRequest) -> Iterator[CorpusRuns]:
+    # The environment is the process's, so it is set once for every run of the module; the runs
+    # the selected tests need are made up front, two at a time.
+    with usual_environment(), pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PREFLIGHT_PACK_TIMEOUT", "120")
+        runs = CorpusRuns()
+        runs.prefetch(selected_jobs(request.session.items))
+        yield runs
 
 
 def report_from(runs: CorpusRuns, name: str, mode: str):
@@ -214,7 +235,6 @@ def test_program_gets_its_expected_verdicts(corpus_runs, name, mode):
 
 
 def test_preview_decides_what_update_decides_and_never_contradicts_it(corpus_runs, capsys):
-    corpus_runs.prefetch([(name, mode) for name in programs_for(DEV_ENVIRONMENT) for mode in MODES])
     decided = agreed = 0
     contradictions = []
     stopped = []
