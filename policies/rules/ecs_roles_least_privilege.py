@@ -173,5 +173,5 @@ ecs_roles_least_privilege = stack_policy(
         "the exact actions on the exact ARNs the task uses (the message names them for execution roles)."
     ),
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
-    config_schema=execution_role_schema(),
+    config_schema=execution_role_schema(organization=False),
 )
