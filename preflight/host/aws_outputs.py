@@ -121,9 +121,23 @@ def _ec2_id(prefix: str) -> Callable[[dict, Context], dict]:
     return outputs
 
 
+def _vpc_ipv6(i: dict, c: Context) -> dict:
+    """An Amazon-provided /56 when asked for one (AWS picks it); the given block, or none ("")."""
+    if i.get("assignGeneratedIpv6CidrBlock") is True:
+        block = f"2600:1f18:{c.hex(4, 'ipv6')}:{c.hex(2, 'ipv6-56')}00::/56"
+    elif known(i.get("ipv6CidrBlock")):
+        block = i["ipv6CidrBlock"]
+    elif i.get("ipv6CidrBlock") == UNKNOWN or i.get("assignGeneratedIpv6CidrBlock") == UNKNOWN:
+        return {"ipv6CidrBlock": UNKNOWN, "ipv6AssociationId": UNKNOWN}
+    else:
+        return {"ipv6CidrBlock": "", "ipv6AssociationId": ""}
+    return {"ipv6CidrBlock": block, "ipv6AssociationId": f"vpc-cidr-assoc-{c.hex(17, 'ipv6')}"}
+
+
 def _vpc(i: dict, c: Context) -> dict:
     return {
         **_ec2_id("vpc")(i, c),
+        **_vpc_ipv6(i, c),
         "defaultSecurityGroupId": f"sg-{c.hex(17, 'sg')}",
         "defaultRouteTableId": f"rtb-{c.hex(17, 'rtb')}",
         "mainRouteTableId": f"rtb-{c.hex(17, 'rtb')}",

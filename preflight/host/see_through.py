@@ -18,6 +18,7 @@ a JSON document with a leaf unknown, or a value holding a see-through output.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import json
 import re
@@ -90,10 +91,26 @@ def split_outputs(type_token: str, first: dict[str, Any], second: dict[str, Any]
         elif value == other and not has_marker(value):
             to_program[key] = value
             to_record[key] = value
+        elif _address(value):
+            # Programs parse addresses (ipaddress.ip_network(...).subnets()): a marker inside one
+            # would fail them where the engine's preview runs no apply. Unknown, as in the engine.
+            to_program[key] = UNKNOWN
+            to_record[key] = UNKNOWN
         else:
             to_program[key] = _marked(value, other)
             to_record[key] = UNKNOWN
     return to_program, to_record
+
+
+def _address(value: Any) -> bool:
+    """An IP address or network (`10.0.3.7`, `2600:1f18:ab12:cd00::/56`)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _json_document(text: str) -> bool:

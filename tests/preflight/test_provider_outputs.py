@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
+from preflight.host.aws_outputs import Context, computed_outputs
 from preflight.host.wire import SECRET_SIG, SIG_KEY, UNKNOWN
 from preflight.program import run_program
 from preflight.project import load_project
@@ -93,3 +96,18 @@ def test_outputs_of_a_type_without_a_model_are_unknown_never_missing(tmp_path):
     assert flow["arn"] == f"arn:aws:states:us-east-1:123456789012:stateMachine:{by_name['flow']['inputs']['name']}"
     # No model for event buses: every output the SDK declares is unknown rather than absent.
     assert by_name["bus"]["outputs"]["arn"] == UNKNOWN
+
+
+@pytest.mark.parametrize("inputs,expected", [
+    ({"cidrBlock": "10.0.0.0/16", "assignGeneratedIpv6CidrBlock": True}, "2600:1f18:"),
+    ({"cidrBlock": "10.0.0.0/16", "ipv6CidrBlock": "2600:1f18:1:100::/56"}, "2600:1f18:1:100::/56"),
+    ({"cidrBlock": "10.0.0.0/16"}, ""),
+])
+def test_a_vpc_gets_the_ipv6_block_aws_gives_it(inputs, expected):
+    outputs = computed_outputs("aws:ec2/vpc:Vpc", inputs, Context("urn:pulumi:test::p::aws:ec2/vpc:Vpc::main", "main", "us-east-1"))
+
+    block = outputs["ipv6CidrBlock"]
+    assert block.startswith(expected) if expected else block == ""
+    if block:
+        assert ipaddress.ip_network(block).prefixlen == 56
+        assert outputs["ipv6AssociationId"].startswith("vpc-cidr-assoc-")

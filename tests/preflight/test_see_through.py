@@ -110,6 +110,16 @@ def test_two_seeds_tell_chosen_spans_from_derived_ones():
     assert record == {"arn": UNKNOWN, "dnsName": UNKNOWN, "zoneId": "Z1"}
 
 
+def test_an_address_aws_picks_is_unknown_to_the_program_as_in_the_engine():
+    # A program parses it (ipaddress.ip_network(vpc.ipv6_cidr_block).subnets(...)): a marker would fail it.
+    program, record = split_outputs(
+        "aws:ec2/vpc:Vpc", {"id": "vpc-aaaa", "ipv6CidrBlock": "2600:1f18:aaaa:aa00::/56", "cidrBlock": "10.0.0.0/16"},
+        {"id": "vpc-bbbb", "ipv6CidrBlock": "2600:1f18:bbbb:bb00::/56", "cidrBlock": "10.0.0.0/16"}, {})
+    assert program["ipv6CidrBlock"] == UNKNOWN and program["id"].startswith("vpc-seethru")
+    assert program["cidrBlock"] == "10.0.0.0/16"
+    assert record == {"id": UNKNOWN, "ipv6CidrBlock": UNKNOWN, "cidrBlock": "10.0.0.0/16"}
+
+
 def test_markers_in_structured_inputs_are_unknown_at_their_leaf():
     program, _ = split_outputs("aws:ec2/subnet:Subnet", {"id": "subnet-aaaa"}, {"id": "subnet-bbbb"}, {})
     resolved, paths = resolve_properties({"networkConfiguration": {"subnets": [program["id"], "subnet-1"]}}, {}, {})
