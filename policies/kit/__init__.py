@@ -6,6 +6,7 @@ builders here turn pulumi-policy's validation arguments into those and back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -41,8 +42,29 @@ def resource_from_policy_resource(policy_resource: Any) -> Resource:
             key: [dep.urn for dep in deps]
             for key, deps in (policy_resource.property_dependencies or {}).items()
         },
-        provider_props=plain(provider.props) if provider is not None and provider.props else {},
+        provider_props=provider_config(provider),
     )
+
+
+def provider_config(provider: Any) -> dict:
+    """A provider's configuration with its structured values as lists and maps.
+
+    The engine sends provider configuration as the provider's CheckConfig left it, and the AWS
+    bridge (like the SDK's `pulumi:providers:aws` inputs) encodes lists and objects
+    (`allowedAccountIds`, `forbiddenAccountIds`, `defaultTags`, `assumeRole`, `endpoints`) as
+    JSON text; rules read them decoded.
+    """
+    props = plain(provider.props) if provider is not None and provider.props else {}
+    return {key: _decoded(value) for key, value in props.items()}
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def resource_from_args(args: ResourceValidationArgs) -> Resource:
@@ -53,7 +75,7 @@ def resource_from_args(args: ResourceValidationArgs) -> Resource:
         name=args.name,
         urn=args.urn,
         props=plain(args.props) or {},
-        provider_props=plain(provider.props) if provider is not None and provider.props else {},
+        provider_props=provider_config(provider),
     )
 
 

@@ -3,10 +3,16 @@
 import json
 
 import pytest
-from pulumi_policy import PolicyResource, PolicyResourceOptions, Severity, StackValidationArgs
+from pulumi_policy import (
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    Severity,
+    StackValidationArgs,
+)
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from kit import Findings, Inconclusive, stack_policy
+from kit import Findings, Inconclusive, resource_from_policy_resource, stack_policy
 from model import ecs as ecs_model
 from model.stack_index import StackIndex
 from model.values import UNKNOWN, Malformed, Resource, is_unknown, parse_json, plain
@@ -198,3 +204,24 @@ def test_a_rule_with_nothing_to_check_is_reported_not_applicable_through_the_sdk
         policy.validate(StackValidationArgs([], {}), lambda *a: None)
 
     assert raised.value.reason == "no ECS service or task set in the stack"
+
+
+def test_provider_configuration_arrives_as_the_bridge_encodes_it_and_rules_read_it_decoded():
+    # What the engine sends for `aws.Provider(allowed_account_ids=[...], default_tags=...)`:
+    # structured values as JSON text (the bridge's CheckConfig, and the SDK's provider inputs).
+    provider = PolicyProviderResource("pulumi:providers:aws", {
+        "region": "eu-west-1",
+        "allowedAccountIds": '["123456789012"]',
+        "defaultTags": '{"tags":{"team":"payments"}}',
+        "profile": "[not json",
+    }, "urn:pulumi:test::p::pulumi:providers:aws::main", "main")
+    resource = PolicyResource("aws:ecs/taskDefinition:TaskDefinition", unknown_checking_proxy({"family": "web"}),
+                              "urn:pulumi:test::p::aws:ecs/taskDefinition:TaskDefinition::web", "web",
+                              PolicyResourceOptions(False, [], None, [], None, []), provider, None, [], {})
+
+    assert resource_from_policy_resource(resource).provider_props == {
+        "region": "eu-west-1",
+        "allowedAccountIds": ["123456789012"],
+        "defaultTags": {"tags": {"team": "payments"}},
+        "profile": "[not json",
+    }
