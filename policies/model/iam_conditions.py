@@ -43,9 +43,20 @@ def context_value(context: dict, lowered_key: str) -> Any:
 
 def condition_text(operator: str, key: str, values: Any) -> str:
     """One condition as its JSON reads in the policy, e.g. {"StringEquals": {"aws:SourceAccount": "1234"}}."""
+    if values in ([], {}, None, ""):
+        return f"{operator} on {key} with no value"
     shown_values = "<unknown>" if is_unknown(values) else [
-        "<unknown>" if is_unknown(v) else v for v in values] if isinstance(values, list) else values
+        _as_written(v) for v in values] if isinstance(values, list) else _as_written(values)
     return json.dumps({operator: {key: shown_values}}, default=str)
+
+
+def _as_written(value: Any) -> Any:
+    """A condition value as the policy's author wrote it: 8443, not the double the engine sends."""
+    if is_unknown(value):
+        return "<unknown>"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class Tri(Enum):

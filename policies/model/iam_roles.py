@@ -34,7 +34,7 @@ from model.iam_conditions import partly_known, six_character_token, unknown_toke
 from model.iam_eval import Policy
 from model.live_aws import LiveAws
 from model.stack_index import Ref, StackIndex
-from model.values import UNKNOWN, Malformed, Resource, is_unknown, parse_json
+from model.values import UNKNOWN, Malformed, Resource, in_words, is_unknown, parse_json
 
 ROLE_KEYS = ("name", "id", "arn")
 
@@ -282,7 +282,10 @@ class RoleReader:
                           self._document(policy, "policy", policy.props.get("policy")))
         if not ref.resolved:
             return Policy(f"the policy attached by {holder.label} ({prop} is not known yet)", UNKNOWN)
-        return self._policy_by_arn(str(ref.value))
+        if not isinstance(ref.value, str) or not ref.value.startswith("arn:"):
+            return Policy(f"{holder.label} {prop} {in_words(ref.value)}, which is not a policy ARN",
+                          Malformed("not a policy ARN"))
+        return self._policy_by_arn(ref.value)
 
     def _policy_by_arn(self, arn: str) -> Policy:
         if is_aws_managed_arn(arn):
