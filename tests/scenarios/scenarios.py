@@ -29,6 +29,9 @@ KEYS = ("title", "shows", "mechanism", "works_in_aws", "sources", "aws_error", "
 class Expectation:
     verdict: str
     mentions: tuple[str, ...]
+    pulumi_preview: str | None = None
+    """In preview: `inconclusive` when `pulumi preview` itself, which sees no output of a resource
+    not yet created, could not decide what preflight's see-through preview decides."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,10 @@ def _expectations(path: Path, data: dict[str, Any]) -> dict[str, dict[str, Expec
         result[mode] = {}
         for rule, entry in rules.items():
             where = f"`expect.{mode}.{rule}`"
-            if not isinstance(entry, dict) or set(entry) - {"verdict", "mentions"} or "verdict" not in entry:
-                raise _fail(path, f"{where} must be an object with `verdict` and optional `mentions`")
+            if (not isinstance(entry, dict) or set(entry) - {"verdict", "mentions", "pulumi_preview"}
+                    or "verdict" not in entry):
+                raise _fail(path, f"{where} must be an object with `verdict` and optional `mentions` and "
+                                  "`pulumi_preview`")
             verdict = entry["verdict"]
             if verdict not in VERDICTS:
                 raise _fail(path, f"{where}.verdict {verdict!r} is not one of {list(VERDICTS)}")
@@ -85,7 +90,12 @@ def _expectations(path: Path, data: dict[str, Any]) -> dict[str, dict[str, Expec
                 raise _fail(path, f"{where}.mentions must be a list of non-empty strings")
             if mentions and verdict == "passed":
                 raise _fail(path, f"{where} is `passed`, which has no message to mention anything")
-            result[mode][rule] = Expectation(verdict, tuple(mentions))
+            pulumi_preview = entry.get("pulumi_preview")
+            if pulumi_preview is not None and (mode != "preview" or pulumi_preview != "inconclusive"
+                                               or verdict == "inconclusive"):
+                raise _fail(path, f"{where}.pulumi_preview may only be `inconclusive`, in `preview`, beside a "
+                                  "decided verdict")
+            result[mode][rule] = Expectation(verdict, tuple(mentions), pulumi_preview)
     return result
 
 
@@ -146,6 +156,11 @@ def verdicts_of(report) -> dict[str, tuple[str, str]]:
             for v in report.policy_verdicts()}
 
 
+def engine_previews_of(report) -> dict[str, str | None]:
+    """rule -> what `pulumi preview` itself would conclude where it differs (`inconclusive`), else None."""
+    return {v["policy"]: v.get("pulumiPreview") for v in report.policy_verdicts()}
+
+
 def messages_of(report, rule: str, verdict: str, detail: str = "") -> list[str]:
     """The texts that carry a verdict: violations for violated, could-not-know diagnostics for
     inconclusive, the pack's reason for not applicable."""
@@ -172,6 +187,10 @@ def mismatches(scenario: Scenario, mode: str, report) -> list[str]:
         for mention in expectation.mentions:
             if not any(mention in text for text in texts):
                 problems.append(f"{rule}: no {actual} message mentions {mention!r}" + _quoted(texts))
+        engine = engine_previews_of(report).get(rule)
+        if expectation.pulumi_preview is not None and engine != expectation.pulumi_preview:
+            problems.append(f"{rule}: pulumi preview itself would be {engine or actual}, the scenario says "
+                            f"{expectation.pulumi_preview or actual}")
     for rule, (actual, detail) in sorted(verdicts.items()):
         if actual == "violated" and rule not in expected:
             problems.append(f"{rule}: violated but the scenario does not expect it (a false positive)"

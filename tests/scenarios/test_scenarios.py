@@ -110,6 +110,8 @@ def test_a_valid_scenario_file_loads(tmp_path: Path) -> None:
     (('"invokes": null', '"invokes": "answers.yaml"'),
      "`invokes` 'answers.yaml' must be null or the name of a file beside scenario.json"),
     (('"mechanism": "m",', '"mechanism": "m", "extra": 1,'), "missing keys [], unknown keys ['extra']"),
+    (('"update": {"r": {"verdict": "inconclusive"}}', '"update": {"r": {"verdict": "passed", "pulumi_preview": "inconclusive"}}'),
+     "`expect.update.r`.pulumi_preview may only be `inconclusive`, in `preview`, beside a decided verdict"),
 ])
 def test_a_malformed_scenario_file_is_an_error_naming_the_key(tmp_path: Path, change, problem) -> None:
     path = write(tmp_path, VALID.replace(*change))
@@ -137,8 +139,11 @@ class FakeReport:
         self.diagnostics = diagnostics
         self.not_applicable = not_applicable
 
+    engine_inconclusive: tuple[str, ...] = ()
+
     def policy_verdicts(self) -> list[dict[str, str]]:
-        return [{"policy": rule, "verdict": verdict, "detail": self.not_applicable.get(rule, "")}
+        return [{"policy": rule, "verdict": verdict, "detail": self.not_applicable.get(rule, ""),
+                 **({"pulumiPreview": "inconclusive"} if rule in self.engine_inconclusive else {})}
                 for rule, verdict in self._verdicts.items()]
 
 
@@ -169,3 +174,15 @@ def test_not_applicable_is_read_from_the_report_and_its_reason_can_be_mentioned(
     report = FakeReport({"r": "not applicable"}, [], {"r": "the stack has no task definition"})
 
     assert mismatches(scenario, "update", report) == []
+
+
+def test_what_pulumi_preview_itself_would_conclude_is_checked_where_the_scenario_states_it(tmp_path: Path) -> None:
+    scenario = load_scenario(write(tmp_path, VALID.replace(
+        '"preview": {"r": {"verdict": "violated", "mentions": ["x"]}}',
+        '"preview": {"r": {"verdict": "passed", "pulumi_preview": "inconclusive"}}')))
+    engine_would_not_know = FakeReport({"r": "passed"}, [], {})
+    engine_would_not_know.engine_inconclusive = ("r",)
+
+    assert mismatches(scenario, "preview", engine_would_not_know) == []
+    assert mismatches(scenario, "preview", FakeReport({"r": "passed"}, [], {})) == [
+        "r: pulumi preview itself would be passed, the scenario says inconclusive"]
