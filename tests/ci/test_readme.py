@@ -10,6 +10,7 @@ SECTIONS = [
     "## Start here: two commands",
     "## Where things are",
     "## Deploying for real",
+    "## preflight on your own project",
     "## Settings",
     "## Outputs: the stack's API",
     "## Policy catalog",
@@ -95,6 +96,7 @@ def test_every_relative_link_points_at_a_file_in_the_repository() -> None:
 
     assert targets == [
         "docs/settings.md",
+        "preflight/README.md",
         "docs/settings.md",
         "docs/outputs.md",
         "examples/consumer/",
