@@ -1,6 +1,7 @@
 """The shared policy kit: plain values, JSON properties, references through the graph, ECS parsing."""
 
 import json
+from pathlib import Path
 
 import pytest
 from pulumi_policy import (
@@ -16,7 +17,9 @@ from kit import Findings, Inconclusive, resource_from_policy_resource, stack_pol
 from model import ecs as ecs_model
 from model.stack_index import StackIndex
 from model.values import UNKNOWN, Malformed, Resource, is_unknown, parse_json, plain
+from preflight.api import run_preflight
 
+REPO = Path(__file__).resolve().parents[2]
 SUBNET = "aws:ec2/subnet:Subnet"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 SERVICE = "aws:ecs/service:Service"
@@ -225,3 +228,16 @@ def test_provider_configuration_arrives_as_the_bridge_encodes_it_and_rules_read_
         "defaultTags": {"tags": {"team": "payments"}},
         "profile": "[not json",
     }
+
+
+def test_through_preflight_the_pack_reads_allowed_account_ids_as_a_list():
+    # The engine sends the provider's inputs as the SDK registered them: lists as JSON text.
+    report = run_preflight(REPO / "tests" / "fixtures" / "provider_config", stack="dev", mode="preview")
+    record = next(r for r in report.records if r["type"] == "pulumi:providers:aws")
+    provider = PolicyProviderResource("pulumi:providers:aws", record["inputs"], record["urn"], record["name"])
+    logs = next(r for r in report.records if r["type"] == "aws:cloudwatch/logGroup:LogGroup")
+    resource = PolicyResource(logs["type"], unknown_checking_proxy(logs["inputs"]), logs["urn"], logs["name"],
+                              PolicyResourceOptions(False, [], None, [], None, []), provider, None, [], {})
+
+    assert record["inputs"]["allowedAccountIds"] == '["123456789012"]'
+    assert resource_from_policy_resource(resource).provider_props["allowedAccountIds"] == ["123456789012"]
