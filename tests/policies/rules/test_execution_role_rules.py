@@ -23,7 +23,6 @@ from tests.policies.rules.execution_role_cases import (
 )
 from tests.policies.test_ecs_harness import run_stack, spec
 
-
 # The image's repository is outside these stacks and look-ups are off: its repository policy can deny
 # the pull (ECR User Guide, "Private repository policies"), so pulls-and-logs cannot pass outright.
 PULL_MAY_BE_DENIED = (
