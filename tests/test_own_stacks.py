@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from preflight.api import run_preflight
+from tests.support.messages import unordered
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,13 +52,6 @@ def _script_health_check(*tasks: tuple[str, str]) -> str:
     )
 
 
-def _unordered(message: str) -> tuple[str, list[str]]:
-    """A could-not-know message as its head and its items: items follow the order the program's
-    resources registered, which the order their outputs resolve in decides."""
-    head, found, items = message.partition("Cannot be verified until update: ")
-    return (head + found, sorted(items.split("; ")) if found else [])
-
-
 DEV_HEALTH_SCRIPT = _script_health_check(("berth-dev-web-definition", "web"))
 PROD_HEALTH_SCRIPT = _script_health_check(("berth-prod-web-definition", "web"), ("berth-prod-api-definition", "api"))
 
@@ -72,7 +66,7 @@ def test_the_stacks_pass_every_rule_of_their_policy_config(no_aws_credentials, s
     report = run_preflight(REPO, stack=stack, mode=mode, policy_config=REPO / "policies" / "config" / f"{stack}.json")
 
     assert report.summary["resources"] == resources
-    assert [(d["policy"], d["enforcement"], d["inconclusive"], _unordered(d["message"])) for d in report.diagnostics] == [
-        (policy, enforcement, inconclusive, _unordered(message)) for policy, enforcement, inconclusive, message in diagnostics]
+    assert [(d["policy"], d["enforcement"], d["inconclusive"], unordered(d["message"])) for d in report.diagnostics] == [
+        (policy, enforcement, inconclusive, unordered(message)) for policy, enforcement, inconclusive, message in diagnostics]
     assert report.exit_code == 0
     assert {v["verdict"] for v in report.policy_verdicts()} <= {"passed", "not applicable", "inconclusive"}
